@@ -1,0 +1,5 @@
+//! The `irp` command.
+
+fn main() {
+    println!("irp: not yet");
+}
