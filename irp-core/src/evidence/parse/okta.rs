@@ -17,8 +17,8 @@ use serde_json::Value;
 use super::fields::{self, array_at, bool_at, f64_at, path, str_at, u32_at};
 use super::{FieldError, ParseResult};
 use crate::evidence::{
-    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, Target,
-    UserId, VendorRef,
+    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, Target, UserId,
+    VendorRef,
 };
 
 /// True when `record` is an Okta LogEvent: an Okta `eventType` with `published`, `actor` or `uuid`
@@ -33,8 +33,7 @@ pub fn looks_like(record: &Value) -> bool {
     }
     let Some(Value::String(event_type)) = fields::get_in_map(obj, "eventType") else { return false };
     // Okta types are dotted (`user.session.start`); the anchor keys rule out look-alikes.
-    event_type.contains('.')
-        && ["published", "actor", "uuid"].iter().any(|k| fields::get_in_map(obj, k).is_some())
+    event_type.contains('.') && ["published", "actor", "uuid"].iter().any(|k| fields::get_in_map(obj, k).is_some())
 }
 
 /// Parses one Okta record.
@@ -79,9 +78,8 @@ fn parse_api(r: &Value) -> ParseResult {
     event.user_agent = str_at(r, &["client", "userAgent", "rawUserAgent"])
         .filter(|ua| !ua.eq_ignore_ascii_case("unknown"))
         .map(str::to_owned);
-    event.device_id = str_at(r, &["device", "id"])
-        .or_else(|| str_at(r, &["debugContext", "debugData", "dtHash"]))
-        .map(str::to_owned);
+    event.device_id =
+        str_at(r, &["device", "id"]).or_else(|| str_at(r, &["debugContext", "debugData", "dtHash"])).map(str::to_owned);
     event.session_id = str_at(r, &["authenticationContext", "externalSessionId"])
         .filter(|s| !s.eq_ignore_ascii_case("unknown"))
         .map(str::to_owned);
@@ -153,19 +151,20 @@ fn factor(r: &Value) -> Option<String> {
         return Some(f.to_owned());
     }
     if let Some(Value::Array(targets)) = path(r, &["target"]) {
-        let enrollment = targets.iter().find(|t| {
-            matches!(str_at(t, &["type"]), Some("AuthenticatorEnrollment" | "Factor" | "Authenticator"))
-        });
+        let enrollment = targets
+            .iter()
+            .find(|t| matches!(str_at(t, &["type"]), Some("AuthenticatorEnrollment" | "Factor" | "Authenticator")));
         if let Some(name) = enrollment.and_then(|t| str_at(t, &["displayName"])) {
             return Some(name.to_owned());
         }
     }
-    // `User reset FIDO_WEBAUTHN factor`
+    // `User reset FIDO_WEBAUTHN factor`: the word before "factor".
     let reason = str_at(r, &["outcome", "reason"])?;
-    reason
-        .split_whitespace()
-        .find(|w| w.len() > 3 && w.contains('_') && w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
-        .map(str::to_owned)
+    let words: Vec<&str> = reason.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| w[1].eq_ignore_ascii_case("factor") && w[0].bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        .map(|w| w[0].to_owned())
 }
 
 fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
@@ -222,9 +221,7 @@ fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
         },
         "user.account.privilege.grant" | "group.privilege.grant" => EventKind::PrivilegeGrant {
             role: debug(r, "privilegeGranted")
-                .or_else(|| {
-                    targets_of(r, &["Group", "UserGroup"]).find_map(|t| str_at(t, &["displayName"]))
-                })
+                .or_else(|| targets_of(r, &["Group", "UserGroup"]).find_map(|t| str_at(t, &["displayName"])))
                 .map(str::to_owned),
         },
         "user.account.lock" | "user.account.lock.limit" => EventKind::AccountLocked,
@@ -239,7 +236,9 @@ fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
         | "user.account.report_suspicious_activity_by_enduser"
         | "user.risk.detect"
         | "user.risk.change" => EventKind::RiskDetected { detection: event_type.to_owned() },
-        _ if et.starts_with("user.session.impersonation.") => EventKind::RiskDetected { detection: event_type.to_owned() },
+        _ if et.starts_with("user.session.impersonation.") => {
+            EventKind::RiskDetected { detection: event_type.to_owned() }
+        }
         _ => EventKind::Other,
     }
 }
@@ -286,9 +285,7 @@ fn oauth_grant(r: &Value) -> EventKind {
     let app = targets_of(r, &["AppInstance", "PublicClientApp", "Application"])
         .find_map(|t| str_at(t, &["displayName"]).or_else(|| str_at(t, &["alternateId"])))
         .or_else(|| debug(r, "clientId"))
-        .or_else(|| {
-            targets_of(r, &["ConsentGrant"]).find_map(|t| str_at(t, &["detailEntry", "publicclientapp"]))
-        })
+        .or_else(|| targets_of(r, &["ConsentGrant"]).find_map(|t| str_at(t, &["detailEntry", "publicclientapp"])))
         .unwrap_or("unknown")
         .to_owned();
     let mut scopes: Vec<String> =
@@ -371,7 +368,8 @@ fn risk(r: &Value) -> Option<RiskLevel> {
         Value::Object(_) => str_at(v, &["risk", "level"]).or_else(|| str_at(v, &["level"])).and_then(risk_from_text),
         _ => None,
     };
-    dbg.and_then(|d| fields::get(d, "risk")).and_then(from_text)
+    dbg.and_then(|d| fields::get(d, "risk"))
+        .and_then(from_text)
         .or_else(|| dbg.and_then(|d| fields::get(d, "logOnlySecurityData")).and_then(from_text))
         .or_else(|| str_at(r, &["securityContext", "risk", "level"]).and_then(risk_from_text))
 }
