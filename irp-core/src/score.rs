@@ -680,7 +680,7 @@ mod tests {
         let (signals, events) = takeover("203.0.113.9", None, 700);
         let (l, s, b) = run(&signals, &events);
         assert_eq!(l, Likelihood::Confirmed);
-        assert!(s >= 90.0 && s <= 100.0, "{s}");
+        assert!((90.0..=100.0).contains(&s), "{s}");
         let chain = b.iter().find(|c| c.reason.starts_with("correlation")).unwrap();
         assert!(chain.reason.contains("the same IP 203.0.113.9"), "{}", chain.reason);
         assert_eq!(chain.events, vec![EventId("login".into()), EventId("rule".into())]);
