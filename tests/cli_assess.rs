@@ -54,11 +54,8 @@ fn severities(a: &Value) -> Vec<String> {
 
 #[test]
 fn benign_traveller_stays_low() {
-    let a = assess_user(
-        "dana.park@example.com",
-        &["benign/okta.jsonl"],
-        &["--policy", &scenario("benign/policy.toml")],
-    );
+    let a =
+        assess_user("dana.park@example.com", &["benign/okta.jsonl"], &["--policy", &scenario("benign/policy.toml")]);
     assert_eq!(a["likelihood"], "low", "{a:#}");
     assert!(!severities(&a).contains(&"high".to_owned()), "{a:#}");
     assert!(a["events_considered"].as_u64().unwrap() > 50, "{a:#}");
@@ -103,7 +100,8 @@ fn takeover_with_forwarding_and_consent_from_the_same_ip_is_confirmed() {
     for want in ["new_country", "forwarding_rule", "oauth_grant"] {
         assert!(k.contains(&want.to_owned()), "missing {want}: {a:#}");
     }
-    let chain = a["breakdown"].as_array().unwrap().iter().find(|c| c["reason"].as_str().unwrap().starts_with("correlation"));
+    let chain =
+        a["breakdown"].as_array().unwrap().iter().find(|c| c["reason"].as_str().unwrap().starts_with("correlation"));
     let chain = chain.expect("a correlation contribution");
     assert!(chain["reason"].as_str().unwrap().contains("203.0.113.66"), "{chain:#}");
     assert!(a["score"].as_f64().unwrap() >= 90.0);
