@@ -188,11 +188,11 @@ def benign():
         t = START + timedelta(days=d, hours=20)
         okta.login(t, DANA, vpn_ip, vpn_place, CORPVPN, DANA["ua"], f"102vpn{d:04d}", device=DANA["device"])
     # Thursday 16th: last login at home in the afternoon, overnight flight, first London login Friday 09:05 BST.
-    okta.login(datetime(2024, 5, 17, 8, 5, tzinfo=timezone.utc), DANA, "192.0.2.77", LONDON, HOTEL, DANA["ua"],
+    okta.login(datetime(2024, 5, 17, 8, 5, tzinfo=timezone.utc), DANA, "198.19.77.7", LONDON, HOTEL, DANA["ua"],
                "102danatrip0001", device=DANA["device"])
-    okta.sso(datetime(2024, 5, 17, 8, 9, tzinfo=timezone.utc), DANA, "192.0.2.77", LONDON, HOTEL, DANA["ua"],
+    okta.sso(datetime(2024, 5, 17, 8, 9, tzinfo=timezone.utc), DANA, "198.19.77.7", LONDON, HOTEL, DANA["ua"],
              "102danatrip0001")
-    okta.login(datetime(2024, 5, 18, 9, 50, tzinfo=timezone.utc), DANA, "192.0.2.77", LONDON, HOTEL, DANA["ua"],
+    okta.login(datetime(2024, 5, 18, 9, 50, tzinfo=timezone.utc), DANA, "198.19.77.7", LONDON, HOTEL, DANA["ua"],
                "102danatrip0002", device=DANA["device"])
     # Back home on Sunday (flight lands 21:00Z); Monday: IPv6 at home, then a hop onto the VPN.
     okta.login(datetime(2024, 5, 19, 23, 0, tzinfo=timezone.utc), DANA, DANA["ip"], NYC, DANA["net"], DANA["ua"],
