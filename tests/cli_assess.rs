@@ -241,3 +241,30 @@ fn help_documents_exit_codes() {
     let text = ok_stdout(&irp(&["--help"]));
     assert!(text.contains("Exit codes") && text.contains("2  bad usage"), "{text}");
 }
+
+#[test]
+fn unusable_records_are_skipped_with_a_warning_or_fail_with_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("redacted.jsonl");
+    let mut text = std::fs::read_to_string(scenario("mfa_fatigue/okta.jsonl")).unwrap();
+    let good_lines = text.lines().count();
+    // Valid JSON, recognisably Okta, but no usable timestamp (as in Panther's public fixtures).
+    text.push_str(
+        "{\"published\": \"redacted\", \"eventType\": \"user.session.start\", \"actor\": {\"alternateId\": \"x@example.com\"}}\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+
+    let out = irp(&["--json", path]);
+    assert!(out.status.success(), "lenient by default: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("skipped 1 record"), "{stderr}");
+    assert!(stderr.contains(&format!("{path}:{}: field `published`", good_lines + 1)), "{stderr}");
+
+    let out = irp(&["--json", "--strict", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with(&format!("{path}:{}: field `published`", good_lines + 1)), "{stderr}");
+}

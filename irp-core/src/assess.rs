@@ -23,7 +23,12 @@ pub struct Assessor {
     users: HashMap<UserId, Vec<Event>>,
     population: Population,
     stats: ReadStats,
+    strict: bool,
+    warnings: Vec<EvidenceError>,
 }
+
+/// How many skipped-record warnings are kept (the count in [`ReadStats::skipped`] is exact).
+pub const MAX_WARNINGS: usize = 20;
 
 impl Assessor {
     /// An assessor for every user in the input.
@@ -34,6 +39,8 @@ impl Assessor {
             users: HashMap::new(),
             population: Population::default(),
             stats: ReadStats::default(),
+            strict: false,
+            warnings: Vec::new(),
         }
     }
 
@@ -42,6 +49,20 @@ impl Assessor {
     pub fn only_user(mut self, user: &str) -> Self {
         self.only_user = Some(UserId::new(user));
         self
+    }
+
+    /// Strict mode: a valid JSON record that cannot become an event (missing or redacted
+    /// timestamp, malformed field) fails its source instead of being skipped with a warning.
+    /// Invalid JSON and read errors always fail the source.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Records skipped in lenient mode, each naming its source, line and field (at most
+    /// [`MAX_WARNINGS`]; [`ReadStats::skipped`] has the full count).
+    pub fn warnings(&self) -> &[EvidenceError] {
+        &self.warnings
     }
 
     /// The policy in use.
@@ -71,6 +92,8 @@ impl Assessor {
         let snapshot = self.population.clone();
         let mut reader = RecordReader::new(source_name, input, format);
         let mut batch = Vec::new();
+        let mut skipped = Vec::new();
+        let mut skipped_count = 0u64;
         for event in reader.by_ref() {
             match event {
                 Ok(event) => {
@@ -79,20 +102,28 @@ impl Assessor {
                         batch.push(event);
                     }
                 }
+                // Real exports contain records no parser can place in time (test fixtures with a
+                // `"redacted"` timestamp): skipping them is safer than refusing the whole export,
+                // as long as every skip is counted and reported.
+                Err(e @ EvidenceError::InvalidField { .. }) if !self.strict => {
+                    skipped_count += 1;
+                    if self.warnings.len() + skipped.len() < MAX_WARNINGS {
+                        skipped.push(e);
+                    }
+                }
                 Err(e) => {
                     self.population = snapshot;
                     return Err(e);
                 }
             }
         }
-        let stats = reader.stats().clone();
+        let mut stats = reader.stats().clone();
+        stats.skipped = skipped_count;
+        self.warnings.extend(skipped);
         for event in batch {
             self.users.entry(event.user.clone()).or_default().push(event);
         }
-        self.stats.records += stats.records;
-        self.stats.events += stats.events;
-        self.stats.other += stats.other;
-        self.stats.unattributed += stats.unattributed;
+        self.stats.add(&stats);
         Ok(stats)
     }
 

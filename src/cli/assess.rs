@@ -44,6 +44,10 @@ pub struct AssessArgs {
     /// Print JSON (the stable contract) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Fail (exit 2) on a valid JSON record that cannot become an event (missing or redacted
+    /// timestamp, malformed field) instead of skipping it with a warning on stderr.
+    #[arg(long)]
+    pub strict: bool,
     /// Exported log files (NDJSON, a JSON array or a vendor page; gzip is detected); `-` is stdin.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<String>,
@@ -90,7 +94,7 @@ pub fn run(args: AssessArgs) -> ExitCode {
 /// Reads everything and renders the whole output, so nothing is printed unless all of it worked.
 fn assess(args: &AssessArgs) -> Result<String, AssessError> {
     let policy = load_policy(args.policy.as_ref())?;
-    let mut assessor = Assessor::new(policy);
+    let mut assessor = Assessor::new(policy).strict(args.strict);
     if let Some(user) = &args.user {
         assessor = assessor.only_user(user);
     }
@@ -102,12 +106,28 @@ fn assess(args: &AssessArgs) -> Result<String, AssessError> {
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
+    report_skipped(&assessor);
     let results = assessor.finish();
     Ok(if args.json {
         render_json(&results)
     } else {
         render_table(&results, io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
     })
+}
+
+/// Tells the analyst, on stderr, which records were skipped and where (never silently).
+fn report_skipped(assessor: &Assessor) {
+    let skipped = assessor.stats().skipped;
+    if skipped == 0 {
+        return;
+    }
+    eprintln!("irp: warning: skipped {skipped} record(s) that could not become events (use --strict to fail instead):");
+    for warning in assessor.warnings() {
+        eprintln!("  {warning}");
+    }
+    if skipped > assessor.warnings().len() as u64 {
+        eprintln!("  ... and {} more", skipped - assessor.warnings().len() as u64);
+    }
 }
 
 fn load_policy(path: Option<&PathBuf>) -> Result<Policy, AssessError> {

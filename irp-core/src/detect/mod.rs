@@ -273,8 +273,7 @@ impl Signal {
         techniques: &[&'static str],
         summary: String,
     ) -> Signal {
-        let mut ids: Vec<(DateTime<Utc>, &EventId)> =
-            events.into_iter().map(|e| (e.time, &e.id)).collect();
+        let mut ids: Vec<(DateTime<Utc>, &EventId)> = events.into_iter().map(|e| (e.time, &e.id)).collect();
         ids.sort();
         ids.dedup_by(|a, b| a.1 == b.1);
         Signal {

@@ -64,9 +64,10 @@ impl NetClass {
     /// Classifies a network from the vendor's flags and AS organisation.
     pub(crate) fn of(net: &Network) -> NetClass {
         let relay = net.asn.is_some_and(|a| PRIVATE_RELAY_ASNS.contains(&a))
-            || net.as_org.as_deref().is_some_and(|o| {
-                contains_ignore_case(o, "icloud private relay") || contains_ignore_case(o, "apple")
-            });
+            || net
+                .as_org
+                .as_deref()
+                .is_some_and(|o| contains_ignore_case(o, "icloud private relay") || contains_ignore_case(o, "apple"));
         if net.is_tor == Some(true) {
             NetClass::Tor
         } else if relay {

@@ -276,7 +276,12 @@ mod tests {
         assert!(s[0].summary.contains("learning period"));
         // Colleagues use the same network: demoted.
         let others: Vec<_> = (0..6)
-            .map(|i| lagos(&format!("o{i}"), i).ip(&format!("102.89.1.{}", i + 10)).user(&format!("u{i}@example.com")).build())
+            .map(|i| {
+                lagos(&format!("o{i}"), i)
+                    .ip(&format!("102.89.1.{}", i + 10))
+                    .user(&format!("u{i}@example.com"))
+                    .build()
+            })
             .collect();
         let s = run_with(new_country, &home_history(), &[lagos("b", 0).build()], &Default::default(), &others);
         assert_eq!(s[0].severity, Severity::Low);

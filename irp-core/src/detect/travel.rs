@@ -105,12 +105,7 @@ fn judge(ctx: &UserContext<'_>, a: Fix<'_>, b: Fix<'_>) -> Option<Signal> {
     }
     let mins = dt.num_minutes();
     let gap = if mins < 120 { format!("{mins} min") } else { format!("{:.1} h", dt.num_minutes() as f64 / 60.0) };
-    let mut summary = format!(
-        "sign-in from {} {gap} after {}: {} km",
-        place(eb),
-        place(ea),
-        thousands(distance)
-    );
+    let mut summary = format!("sign-in from {} {gap} after {}: {} km", place(eb), place(ea), thousands(distance));
     if effective + 1.0 < distance {
         summary.push_str(&format!(" ({} km beyond geo-IP accuracy)", thousands(effective)));
     }

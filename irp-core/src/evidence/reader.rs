@@ -41,6 +41,20 @@ pub struct ReadStats {
     pub other: u64,
     /// Valid records that name no user (e.g. ThreatInsight blocks before the username is read).
     pub unattributed: u64,
+    /// Valid JSON records that could not become an event (a missing or redacted timestamp, a
+    /// malformed field) and were skipped by a lenient caller; each was reported as a warning.
+    pub skipped: u64,
+}
+
+impl ReadStats {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &ReadStats) {
+        self.records += other.records;
+        self.events += other.events;
+        self.other += other.other;
+        self.unattributed += other.unattributed;
+        self.skipped += other.skipped;
+    }
 }
 
 /// A 1-based line and column (columns count bytes, as `serde_json` does).

@@ -236,8 +236,10 @@ fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
         | "user.account.report_suspicious_activity_by_enduser"
         | "user.risk.detect"
         | "user.risk.change" => EventKind::RiskDetected { detection: event_type.to_owned() },
-        _ if et.starts_with("user.session.impersonation.") => {
-            EventKind::RiskDetected { detection: event_type.to_owned() }
+        // Okta support was given (or used) the right to sign in as an admin: a privilege grant,
+        // not a risk detection by the vendor.
+        "user.session.impersonation.grant" | "user.session.impersonation.extend" => {
+            EventKind::PrivilegeGrant { role: Some("Okta support impersonation".to_owned()) }
         }
         _ => EventKind::Other,
     }
