@@ -6,9 +6,7 @@
 //! `change_after_suspicious_login_hours`: that is the attacker setting up persistence.
 
 use super::net::place;
-use super::{
-    happened, latest_before, suspicious_logins, Severity, Signal, SignalKind, UserContext,
-};
+use super::{happened, latest_before, suspicious_logins, Severity, Signal, SignalKind, UserContext};
 use crate::evidence::{Event, EventKind, RecoveryChannel, UserId};
 
 /// Who made the change, when it was not the user.
@@ -137,8 +135,9 @@ pub(crate) fn privilege_grant(ctx: &UserContext<'_>) -> Vec<Signal> {
     let mut out = Vec::new();
     for e in ctx.events.iter().filter(|e| happened(e)) {
         let EventKind::PrivilegeGrant { role } = &e.kind else { continue };
-        let role_name =
-            role.as_deref().or_else(|| e.targets.iter().find(|t| t.kind.as_deref() == Some("Role")).and_then(|t| t.name.as_deref()));
+        let role_name = role
+            .as_deref()
+            .or_else(|| e.targets.iter().find(|t| t.kind.as_deref() == Some("Role")).and_then(|t| t.name.as_deref()));
         let grantee = e
             .targets
             .iter()
@@ -187,9 +186,15 @@ mod tests {
         let enrol = ev("enrol", 14, EventKind::MfaFactorEnrolled { factor: Some("push".into()) }).build();
         let s = run(mfa_factor_change, &home_history(), &[lagos("l", 0), enrol.clone()]);
         assert_eq!((s[0].severity, ids(&s[0])), (Severity::High, vec!["l", "enrol"]));
-        assert_eq!(s[0].summary, "MFA factor push enrolled 14 min after a suspicious sign-in from Lagos, NG (AS 37148)");
+        assert_eq!(
+            s[0].summary,
+            "MFA factor push enrolled 14 min after a suspicious sign-in from Lagos, NG (AS 37148)"
+        );
         // From home: Low. Too long after: Low.
-        assert_eq!(run(mfa_factor_change, &home_history(), &[home("h", 0).build(), enrol.clone()])[0].severity, Severity::Low);
+        assert_eq!(
+            run(mfa_factor_change, &home_history(), &[home("h", 0).build(), enrol.clone()])[0].severity,
+            Severity::Low
+        );
         let late = ev("enrol", 25 * 60, EventKind::MfaFactorEnrolled { factor: None }).build();
         assert_eq!(run(mfa_factor_change, &home_history(), &[lagos("l", 0), late])[0].severity, Severity::Low);
         // No baseline: an unknown network is not suspicious yet.
@@ -226,8 +231,12 @@ mod tests {
             .build();
         let s = run(privilege_grant, &home_history(), &[got]);
         assert_eq!(s[0].severity, Severity::High);
-        assert_eq!(s[0].summary, "alice@example.com was granted role Global Administrator by admin@example.com (administrative)");
-        let minor = ev("m", 0, EventKind::PrivilegeGrant { role: Some("Reports Reader".into()) }).actor("admin@example.com");
+        assert_eq!(
+            s[0].summary,
+            "alice@example.com was granted role Global Administrator by admin@example.com (administrative)"
+        );
+        let minor =
+            ev("m", 0, EventKind::PrivilegeGrant { role: Some("Reports Reader".into()) }).actor("admin@example.com");
         assert_eq!(run(privilege_grant, &home_history(), &[minor.build()])[0].severity, Severity::Medium);
         let mut gave = ev("v", 0, EventKind::PrivilegeGrant { role: Some("SUPER_ADMIN".into()) }).actor(USER).build();
         gave.targets.push(Target { kind: Some("User".into()), id: None, name: Some("mallory@example.com".into()) });

@@ -49,11 +49,13 @@ pub(crate) fn brute_force_success(ctx: &UserContext<'_>) -> Vec<Signal> {
         if failures.len() >= p.brute_force_min_failures.max(1) {
             let success_own = own_network(ctx, e);
             let success_prefix = e.network.ip.map(IpPrefix::of);
-            let failures_own = failures
-                .iter()
-                .all(|f| own_network(ctx, f) || (f.network.ip.is_some() && f.network.ip.map(IpPrefix::of) == success_prefix));
+            let failures_own = failures.iter().all(|f| {
+                own_network(ctx, f) || (f.network.ip.is_some() && f.network.ip.map(IpPrefix::of) == success_prefix)
+            });
             let (severity, why) = match (success_own, failures_own) {
-                (true, true) => (Severity::Low, "all from the user's own networks: a client retrying a stale password?"),
+                (true, true) => {
+                    (Severity::Low, "all from the user's own networks: a client retrying a stale password?")
+                }
                 (true, false) => (Severity::Medium, "the success is from the user's own network, the failures are not"),
                 (false, _) => (Severity::High, "the success is from a network the user never used"),
             };
@@ -267,7 +269,7 @@ pub(crate) fn mfa_fatigue(ctx: &UserContext<'_>) -> Vec<Signal> {
             ));
         }
     }
-    out.sort_by(|a, b| a.time.cmp(&b.time));
+    out.sort_by_key(|s| s.time);
     out
 }
 
@@ -337,7 +339,9 @@ mod tests {
     }
 
     fn spray(n: usize, ip: &str) -> Vec<Event> {
-        (0..n).map(|i| login(&format!("s{i}"), i as i64).user(&format!("u{i}@example.com")).ip(ip).failed().build()).collect()
+        (0..n)
+            .map(|i| login(&format!("s{i}"), i as i64).user(&format!("u{i}@example.com")).ip(ip).failed().build())
+            .collect()
     }
 
     #[test]
@@ -368,7 +372,9 @@ mod tests {
     #[test]
     fn office_nat_with_typos_is_not_a_spray_source() {
         let mut others = spray(12, "198.51.100.1");
-        others.extend((0..40).map(|i| login(&format!("ok{i}"), i).user(&format!("v{i}@example.com")).ip("198.51.100.1").build()));
+        others.extend(
+            (0..40).map(|i| login(&format!("ok{i}"), i).user(&format!("v{i}@example.com")).ip("198.51.100.1").build()),
+        );
         let w = [login("ok", 20).ip("198.51.100.1").build()];
         assert!(run_with(password_spray_success, &home_history(), &w, &Default::default(), &others).is_empty());
     }
@@ -402,13 +408,11 @@ mod tests {
         assert_eq!(s[0].severity, Severity::Medium);
         assert_eq!(s[0].events.len(), 7, "the trailing unanswered push counts too");
         // Three denials then approval: a user fumbling, nothing.
-        let mut w: Vec<Event> =
-            (0..3).map(|i| push(&format!("d{i}"), i, 0, K::MfaDenied { factor: None })).collect();
+        let mut w: Vec<Event> = (0..3).map(|i| push(&format!("d{i}"), i, 0, K::MfaDenied { factor: None })).collect();
         w.push(push("ok", 4, 0, K::MfaApproved { factor: None }));
         assert!(run(mfa_fatigue, &[], &w).is_empty());
         // Five denials spread over an hour: nothing.
-        let w: Vec<Event> =
-            (0..5).map(|i| push(&format!("d{i}"), i * 15, 0, K::MfaDenied { factor: None })).collect();
+        let w: Vec<Event> = (0..5).map(|i| push(&format!("d{i}"), i * 15, 0, K::MfaDenied { factor: None })).collect();
         assert!(run(mfa_fatigue, &[], &w).is_empty());
     }
 }

@@ -91,7 +91,14 @@ pub(crate) fn mass_download(ctx: &UserContext<'_>) -> Vec<Signal> {
             }
             let mail = burst.iter().any(|(e, _)| e.vendor.event_type.contains("MailItemsAccessed"));
             let techniques: &[&str] = if mail { &["T1530", "T1114.002"] } else { &["T1530"] };
-            Signal::new(SignalKind::MassDownload, severity, last.time, burst.iter().map(|(e, _)| *e), techniques, summary)
+            Signal::new(
+                SignalKind::MassDownload,
+                severity,
+                last.time,
+                burst.iter().map(|(e, _)| *e),
+                techniques,
+                summary,
+            )
         })
         .collect()
 }
@@ -103,7 +110,11 @@ mod tests {
 
     fn burst(n: usize, seconds_apart: i64, prefix: &str) -> Vec<Event> {
         (0..n)
-            .map(|i| download(&format!("{prefix}{i:03}"), 0, &format!("/docs/{prefix}{i}.pdf")).secs(i as i64 * seconds_apart).build())
+            .map(|i| {
+                download(&format!("{prefix}{i:03}"), 0, &format!("/docs/{prefix}{i}.pdf"))
+                    .secs(i as i64 * seconds_apart)
+                    .build()
+            })
             .collect()
     }
 
@@ -126,7 +137,9 @@ mod tests {
         assert!(run(mass_download, &[], &same).is_empty());
         // A heavy user: 200 files a day is normal, a burst of 40 is not unusual for them.
         let before: Vec<Event> = (0..10)
-            .flat_map(|d| (0..200).map(move |i| download(&format!("b{d}-{i}"), -(d + 1) * 1440 + i, &format!("/x{i}")).build()))
+            .flat_map(|d| {
+                (0..200).map(move |i| download(&format!("b{d}-{i}"), -(d + 1) * 1440 + i, &format!("/x{i}")).build())
+            })
             .collect();
         assert!(run(mass_download, &before, &burst(40, 2, "f")).is_empty());
         assert_eq!(run(mass_download, &before, &burst(250, 0, "f")).len(), 1);
@@ -134,7 +147,8 @@ mod tests {
 
     #[test]
     fn sync_client_is_demoted() {
-        let w: Vec<Event> = burst(40, 2, "f").into_iter().map(|e| B(e).event_type("FileSyncDownloadedFull").build()).collect();
+        let w: Vec<Event> =
+            burst(40, 2, "f").into_iter().map(|e| B(e).event_type("FileSyncDownloadedFull").build()).collect();
         assert_eq!(run(mass_download, &[], &w)[0].severity, Severity::Low);
     }
 }

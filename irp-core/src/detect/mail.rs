@@ -63,7 +63,10 @@ pub(crate) fn forwarding_rule(ctx: &UserContext<'_>) -> Vec<Signal> {
         } else if hides {
             (Severity::Medium, vec![])
         } else if !unresolved.is_empty() {
-            summary.push_str(&format!(" forwarding to {} (no address: check for an external mail contact)", unresolved.join(", ")));
+            summary.push_str(&format!(
+                " forwarding to {} (no address: check for an external mail contact)",
+                unresolved.join(", ")
+            ));
             (Severity::Low, vec!["T1114.003"])
         } else {
             summary.push_str(&format!(" forwarding to {internal} internal address(es)"));
@@ -117,7 +120,9 @@ mod tests {
         let s = run(forwarding_rule, &[], &[rule("r", &["bob@example.com", "SMTP:eve@evil.example"], true)]);
         assert_eq!(s[0].severity, Severity::High);
         assert_eq!(s[0].techniques, ["T1114.003", "T1564.008"]);
-        assert!(s[0].summary.starts_with("inbox rule created \".\" forwarding to SMTP:eve@evil.example (outside example.com)"));
+        assert!(s[0]
+            .summary
+            .starts_with("inbox rule created \".\" forwarding to SMTP:eve@evil.example (outside example.com)"));
         let s = run(forwarding_rule, &[], &[rule("r", &["bob@example.com"], false)]);
         assert_eq!(s[0].severity, Severity::Info);
         let s = run(forwarding_rule, &[], &[rule("r", &[], true)]);
@@ -129,8 +134,7 @@ mod tests {
 
     #[test]
     fn internal_domains_and_subdomains() {
-        let mut p = Policy::default();
-        p.internal_domains = vec!["example.com".into(), "example.org".into()];
+        let p = Policy { internal_domains: vec!["example.com".into(), "example.org".into()], ..Default::default() };
         let w = [rule("r", &["a@example.org", "b@eu.example.com"], false)];
         assert_eq!(run_with(forwarding_rule, &[], &w, &p, &[])[0].severity, Severity::Info);
         let fwd = ev("m", 0, EventKind::MailboxForwarding { forward_to: vec!["x@gmail.com".into()] }).build();

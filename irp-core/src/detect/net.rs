@@ -35,7 +35,7 @@ pub(crate) fn family_differs(a: IpAddr, b: IpAddr) -> bool {
 }
 
 /// How anonymous the client network is, strongest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum NetClass {
     /// A Tor exit node.
     Tor,
@@ -64,9 +64,10 @@ impl NetClass {
     /// Classifies a network from the vendor's flags and AS organisation.
     pub(crate) fn of(net: &Network) -> NetClass {
         let relay = net.asn.is_some_and(|a| PRIVATE_RELAY_ASNS.contains(&a))
-            || net.as_org.as_deref().is_some_and(|o| {
-                contains_ignore_case(o, "icloud private relay") || contains_ignore_case(o, "apple")
-            });
+            || net
+                .as_org
+                .as_deref()
+                .is_some_and(|o| contains_ignore_case(o, "icloud private relay") || contains_ignore_case(o, "apple"));
         if net.is_tor == Some(true) {
             NetClass::Tor
         } else if relay {

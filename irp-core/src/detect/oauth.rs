@@ -102,7 +102,9 @@ pub(crate) fn oauth_grant(ctx: &UserContext<'_>) -> Vec<Signal> {
         let sensitive: Vec<&str> = scopes.iter().copied().filter(|s| exposure(s) == Exposure::Sensitive).collect();
         match worst {
             None => summary.push_str(" (scopes not logged)"),
-            Some(Exposure::Sensitive) => summary.push_str(&format!(" with mail/file/directory access: {}", sensitive.join(", "))),
+            Some(Exposure::Sensitive) => {
+                summary.push_str(&format!(" with mail/file/directory access: {}", sensitive.join(", ")))
+            }
             Some(_) => summary.push_str(&format!(" with scopes {}", scopes.join(", "))),
         }
         if offline && worst > Some(Exposure::Identity) {

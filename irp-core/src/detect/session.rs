@@ -64,7 +64,10 @@ pub(crate) fn session_hijack(ctx: &UserContext<'_>) -> Vec<Signal> {
             let (a, b) = (first.fam.map(|f| f.to_string()), fam.map(|f| f.to_string()));
             (Severity::High, format!("{} instead of {}", b.unwrap_or_default(), a.unwrap_or_default()))
         } else if first.fam.is_some() && fam.is_some() && country_differs {
-            (Severity::Medium, "the same client family in another country (a replay copying the user agent?)".to_owned())
+            (
+                Severity::Medium,
+                "the same client family in another country (a replay copying the user agent?)".to_owned(),
+            )
         } else {
             continue;
         };
@@ -98,7 +101,12 @@ mod tests {
     #[test]
     fn replay_from_new_network_and_client_is_high() {
         let a = home("a", 0).session("sess-0123456789");
-        let b = login("b", 12).ip("102.89.1.1").geo("NG", 6.45, 3.39).asn(37148).ua(FIREFOX_LINUX).session("sess-0123456789");
+        let b = login("b", 12)
+            .ip("102.89.1.1")
+            .geo("NG", 6.45, 3.39)
+            .asn(37148)
+            .ua(FIREFOX_LINUX)
+            .session("sess-0123456789");
         let c = login("c", 13).ip("102.89.1.2").asn(37148).ua(FIREFOX_LINUX).session("sess-0123456789");
         let s = run(session_hijack, &[], &[a.build(), b.build(), c.build()]);
         assert_eq!(s.len(), 1, "one signal per session");

@@ -143,7 +143,13 @@ pub fn run(detector: Detector, before: &[Event], window: &[Event]) -> Vec<Signal
 }
 
 /// Runs `detector` with a policy and other users' events feeding the population.
-pub fn run_with(detector: Detector, before: &[Event], window: &[Event], policy: &Policy, others: &[Event]) -> Vec<Signal> {
+pub fn run_with(
+    detector: Detector,
+    before: &[Event],
+    window: &[Event],
+    policy: &Policy,
+    others: &[Event],
+) -> Vec<Signal> {
     let mut window = window.to_vec();
     window.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
     let mut population = Population::default();

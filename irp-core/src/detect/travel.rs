@@ -105,12 +105,7 @@ fn judge(ctx: &UserContext<'_>, a: Fix<'_>, b: Fix<'_>) -> Option<Signal> {
     }
     let mins = dt.num_minutes();
     let gap = if mins < 120 { format!("{mins} min") } else { format!("{:.1} h", dt.num_minutes() as f64 / 60.0) };
-    let mut summary = format!(
-        "sign-in from {} {gap} after {}: {} km",
-        place(eb),
-        place(ea),
-        thousands(distance)
-    );
+    let mut summary = format!("sign-in from {} {gap} after {}: {} km", place(eb), place(ea), thousands(distance));
     if effective + 1.0 < distance {
         summary.push_str(&format!(" ({} km beyond geo-IP accuracy)", thousands(effective)));
     }
@@ -194,8 +189,7 @@ mod tests {
 
     #[test]
     fn trusted_zero_delta_and_noninteractive() {
-        let mut policy = Policy::default();
-        policy.trusted_networks = vec!["102.89.0.0/16".parse().unwrap()];
+        let policy = Policy { trusted_networks: vec!["102.89.0.0/16".parse().unwrap()], ..Default::default() };
         let w = [home("a", 0).build(), lagos("b", 0).build()];
         assert!(run_with(impossible_travel, &[], &w, &policy, &[]).is_empty());
         let s = run(impossible_travel, &[], &w);

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// The client and OS family of a user agent, e.g. (`Chrome`, `Windows`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UaFamily<'a> {
     /// Browser or client family (`Chrome`, `Safari`, `python-requests`, ...).
     pub client: &'a str,
@@ -129,18 +129,22 @@ mod tests {
 
     #[test]
     fn families() {
-        let edge = family("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0").unwrap();
+        let edge =
+            family("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0").unwrap();
         assert_eq!(edge.client, "Edge");
         let ios = family("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1").unwrap();
         assert_eq!((ios.client, ios.os), ("Safari", "iOS"));
-        let mac = family("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:120.0) Gecko/20100101 Firefox/120.0").unwrap();
+        let mac =
+            family("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:120.0) Gecko/20100101 Firefox/120.0").unwrap();
         assert_eq!((mac.client, mac.os), ("Firefox", "macOS"));
         let py = family("python-requests/2.31.0").unwrap();
         assert_eq!((py.client, py.os), ("python-requests", "other"));
         assert!(py.is_scripted());
         assert!(!mac.is_scripted());
         assert!(family("  ").is_none());
-        let android = family("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36").unwrap();
+        let android =
+            family("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36")
+                .unwrap();
         assert_eq!(android.os, "Android");
     }
 }
