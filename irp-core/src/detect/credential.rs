@@ -269,7 +269,7 @@ pub(crate) fn mfa_fatigue(ctx: &UserContext<'_>) -> Vec<Signal> {
             ));
         }
     }
-    out.sort_by_key(|a| a.time);
+    out.sort_by_key(|s| s.time);
     out
 }
 

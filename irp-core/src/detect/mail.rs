@@ -134,8 +134,7 @@ mod tests {
 
     #[test]
     fn internal_domains_and_subdomains() {
-        let mut p = Policy::default();
-        p.internal_domains = vec!["example.com".into(), "example.org".into()];
+        let p = Policy { internal_domains: vec!["example.com".into(), "example.org".into()], ..Default::default() };
         let w = [rule("r", &["a@example.org", "b@eu.example.com"], false)];
         assert_eq!(run_with(forwarding_rule, &[], &w, &p, &[])[0].severity, Severity::Info);
         let fwd = ev("m", 0, EventKind::MailboxForwarding { forward_to: vec!["x@gmail.com".into()] }).build();

@@ -341,3 +341,151 @@ pub(crate) fn latest_before<'a>(logins: &[&'a Event], at: DateTime<Utc>, hours: 
 pub(crate) fn happened(e: &Event) -> bool {
     !e.outcome.is_failure()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::testkit::*;
+    use super::*;
+    use crate::evidence::{EventKind, Outcome, RecoveryChannel, RiskLevel, RuleChange};
+
+    #[test]
+    fn registry_matches_kinds_in_order() {
+        let kinds: Vec<SignalKind> = detectors().iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, SignalKind::ALL);
+    }
+
+    #[test]
+    fn run_all_orders_and_tags_signals() {
+        let w = [
+            home("a", 0).build(),
+            login("b", 41).ip("102.89.1.1").geo("NG", 6.45, 3.39).city("Lagos").asn(37148).ua(FIREFOX_LINUX).build(),
+        ];
+        let user = UserId::new(USER);
+        let (baseline, population, policy) =
+            (Baseline::build(&home_history()), Population::default(), Policy::default());
+        let ctx =
+            UserContext { user: &user, events: &w, baseline: &baseline, population: &population, policy: &policy };
+        let kinds: Vec<(SignalKind, Severity)> = run_all(&ctx).iter().map(|s| (s.kind, s.severity)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (SignalKind::ImpossibleTravel, Severity::High),
+                (SignalKind::NewCountry, Severity::Medium),
+                (SignalKind::NewAsn, Severity::Low),
+                (SignalKind::NewDevice, Severity::Medium),
+            ]
+        );
+    }
+
+    /// One arbitrary event from small pools, so that collisions (same IP, session, object,
+    /// time) are frequent and detectors actually fire.
+    fn arb_event() -> impl Strategy<Value = (i64, u8, u8, u8, u8, u8, (f64, f64, f64))> {
+        (
+            -3000i64..3000,
+            0u8..22,
+            0u8..6,
+            0u8..4,
+            0u8..4,
+            0u8..5,
+            (-100.0f64..100.0, -200.0f64..200.0, prop_oneof![Just(f64::NAN), Just(-5.0), 0.0f64..2000.0]),
+        )
+    }
+
+    fn make(
+        i: usize,
+        (m, kind, ip, outcome, sess, ua, (lat, lon, r)): (i64, u8, u8, u8, u8, u8, (f64, f64, f64)),
+    ) -> Event {
+        let kind = match kind {
+            0..=5 => EventKind::Login,
+            6 => EventKind::MfaChallengeSent { factor: None },
+            7 => EventKind::MfaDenied { factor: None },
+            8 => EventKind::MfaApproved { factor: None },
+            9 => EventKind::MfaFactorEnrolled { factor: Some("push".into()) },
+            10 => EventKind::MfaFactorReset,
+            11 => EventKind::PasswordChange,
+            12 => EventKind::RecoveryChange { channel: RecoveryChannel::Phone },
+            13 => EventKind::InboxRule {
+                change: RuleChange::Created,
+                name: None,
+                forward_to: vec!["x@evil.example".into()],
+                hides_mail: true,
+            },
+            14 => EventKind::MailboxForwarding { forward_to: vec!["bob@example.com".into()] },
+            15 => EventKind::OAuthGrant {
+                app: format!("app{ip}"),
+                scopes: vec!["Mail.Read".into()],
+                admin_consent: false,
+            },
+            16 | 17 => EventKind::FileDownload { object: Some(format!("f{}", i % 40)) },
+            18 => EventKind::PrivilegeGrant { role: Some("Global Administrator".into()) },
+            19 => EventKind::RiskDetected { detection: "leakedCredentials".into() },
+            20 => EventKind::TokenRefresh,
+            _ => EventKind::FileAccess { object: None },
+        };
+        let outcome = match outcome {
+            0 | 1 => Outcome::success(),
+            2 => Outcome::failure("x"),
+            _ => Outcome::default(),
+        };
+        let mut b = B(Event::new(format!("e{i:04}"), t(m), USER, kind, outcome));
+        b = match ip {
+            0 => b.ip("203.0.113.10").asn(7922),
+            1 => b.ip("203.0.113.99").asn(7922).tor(),
+            2 => b.ip("2001:db8::1").proxy(),
+            3 => b.ip("102.89.1.1").asn(37148).hosting(),
+            4 => b,
+            _ => b.ip("::ffff:198.51.100.1"),
+        };
+        b = b.geo(["US", "NG", "DE", ""][usize::from(ua % 4)], lat, lon).radius(r);
+        if sess > 0 {
+            b = b.session(&format!("s{sess}"));
+        }
+        b = match ua {
+            0 => b.ua(CHROME_WIN),
+            1 => b.ua(SAFARI_IOS).device("d1"),
+            2 => b.ua("python-requests/2"),
+            3 => b.ua("").device(""),
+            _ => b.risk(RiskLevel::High).interactive(false),
+        };
+        b.build()
+    }
+
+    fn signals(events: &[Event], population_order: &[Event]) -> Vec<Signal> {
+        let mut population = Population::default();
+        for e in population_order {
+            population.observe(e);
+        }
+        let policy = Policy::default();
+        crate::assess::assess_user(&UserId::new(USER), events.to_vec(), &population, &policy).signals
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn detectors_never_panic_and_ignore_input_order(
+            raw in prop::collection::vec(arb_event(), 0..120),
+            seed in any::<u64>(),
+        ) {
+            let events: Vec<Event> = raw.into_iter().enumerate().map(|(i, r)| make(i, r)).collect();
+            // A deterministic shuffle driven by the seed.
+            let mut shuffled = events.clone();
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let a = signals(&events, &events);
+            let b = signals(&shuffled, &shuffled);
+            prop_assert_eq!(&a, &b);
+            for s in &a {
+                prop_assert!(!s.events.is_empty() && s.events.len() <= MAX_EVIDENCE);
+                prop_assert!(!s.summary.is_empty() && !s.techniques.is_empty());
+            }
+        }
+    }
+}

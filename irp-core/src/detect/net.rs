@@ -35,7 +35,7 @@ pub(crate) fn family_differs(a: IpAddr, b: IpAddr) -> bool {
 }
 
 /// How anonymous the client network is, strongest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum NetClass {
     /// A Tor exit node.
     Tor,

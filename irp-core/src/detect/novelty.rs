@@ -5,6 +5,9 @@
 //! Without any reference (no history with that attribute at all) nothing fires: novelty
 //! against nothing is not evidence.
 
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
 use super::net::{place, NetClass};
 use super::ua::{self, UaFamily};
 use super::{is_interactive_success, is_shared_network, is_trusted, Severity, Signal, SignalKind, UserContext};
@@ -20,23 +23,32 @@ struct Finding<'a, K> {
     why: Vec<String>,
 }
 
-/// Accumulates findings keyed by `K`; few keys per user, so a linear scan is cheapest.
-struct Findings<'a, K>(Vec<Finding<'a, K>>);
+/// Accumulates findings keyed by `K`, in first-seen order, with a hash index so a user
+/// rotating through thousands of residential-proxy ASNs stays O(n).
+struct Findings<'a, K> {
+    list: Vec<Finding<'a, K>>,
+    index: HashMap<K, usize>,
+}
 
-impl<'a, K: PartialEq> Findings<'a, K> {
-    /// Adds `e` to an existing finding for `key`; false when there is none.
-    fn extend(&mut self, key: &K, e: &'a Event) -> bool {
-        match self.0.iter_mut().find(|f| f.key == *key) {
-            Some(f) => {
-                f.events.push(e);
-                true
-            }
-            None => false,
+impl<'a, K: Hash + Eq + Copy> Findings<'a, K> {
+    fn new() -> Self {
+        Findings { list: Vec::new(), index: HashMap::new() }
+    }
+
+    /// Adds `e` to an existing finding for `key`.
+    fn extend(&mut self, key: &K, e: &'a Event) {
+        if let Some(&i) = self.index.get(key) {
+            self.list[i].events.push(e);
         }
     }
 
+    fn push(&mut self, f: Finding<'a, K>) {
+        self.index.insert(f.key, self.list.len());
+        self.list.push(f);
+    }
+
     fn into_signals(self, kind: SignalKind, summary: impl Fn(&Finding<'a, K>) -> String) -> Vec<Signal> {
-        self.0
+        self.list
             .iter()
             .map(|f| {
                 let mut s = summary(f);
@@ -102,21 +114,21 @@ fn candidates<'a>(ctx: &'a UserContext<'a>) -> impl Iterator<Item = (u64, &'a Ev
 /// A successful sign-in from a country the user has not signed in from. Medium; Low in the
 /// learning period, from hosting / Private Relay egress, or from a network colleagues share.
 pub(crate) fn new_country(ctx: &UserContext<'_>) -> Vec<Signal> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut found: Findings<'_, &str> = Findings(Vec::new());
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut found: Findings<'_, &str> = Findings::new();
     for (prior, e) in candidates(ctx) {
         let class = NetClass::of(&e.network);
         if matches!(class, NetClass::Tor | NetClass::Proxy | NetClass::InFlight) {
             continue; // exit nodes are anywhere: that is `anonymizing_proxy`'s finding
         }
         let Some(country) = e.country().map(str::trim).filter(|c| !c.is_empty()) else { continue };
-        let known = ctx.baseline.countries.contains(country) || seen.contains(&country);
+        let known = ctx.baseline.countries.contains(country) || seen.contains(country);
         if known {
             found.extend(&country, e);
             continue;
         }
         let has_reference = !ctx.baseline.countries.is_empty() || !seen.is_empty();
-        seen.push(country);
+        seen.insert(country);
         if !has_reference {
             continue;
         }
@@ -125,7 +137,7 @@ pub(crate) fn new_country(ctx: &UserContext<'_>) -> Vec<Signal> {
             sev = sev.demoted();
             why.push(format!("through a {}", class.label()));
         }
-        found.0.push(Finding { key: country, events: vec![e], severity: sev, why });
+        found.push(Finding { key: country, events: vec![e], severity: sev, why });
     }
     let known: Vec<&str> = ctx.baseline.countries.iter().map(String::as_str).take(8).collect();
     found.into_signals(SignalKind::NewCountry, |f| {
@@ -143,8 +155,8 @@ pub(crate) fn new_country(ctx: &UserContext<'_>) -> Vec<Signal> {
 /// networks all the time); Medium for a hosting provider (attacker VPS, AiTM proxy); Info in
 /// the learning period or from a network colleagues share.
 pub(crate) fn new_asn(ctx: &UserContext<'_>) -> Vec<Signal> {
-    let mut seen: Vec<u32> = Vec::new();
-    let mut found: Findings<'_, u32> = Findings(Vec::new());
+    let mut seen: HashSet<u32> = HashSet::new();
+    let mut found: Findings<'_, u32> = Findings::new();
     for (prior, e) in candidates(ctx) {
         let class = NetClass::of(&e.network);
         if matches!(class, NetClass::Tor | NetClass::Proxy | NetClass::PrivateRelay | NetClass::InFlight) {
@@ -156,7 +168,7 @@ pub(crate) fn new_asn(ctx: &UserContext<'_>) -> Vec<Signal> {
             continue;
         }
         let has_reference = !ctx.baseline.asns.is_empty() || !seen.is_empty();
-        seen.push(asn);
+        seen.insert(asn);
         if !has_reference {
             continue;
         }
@@ -169,7 +181,7 @@ pub(crate) fn new_asn(ctx: &UserContext<'_>) -> Vec<Signal> {
             sev = Severity::Info;
             why.push("its IP range is known for this user".to_owned());
         }
-        found.0.push(Finding { key: asn, events: vec![e], severity: sev, why });
+        found.push(Finding { key: asn, events: vec![e], severity: sev, why });
     }
     found.into_signals(SignalKind::NewAsn, |f| {
         let org = f.events[0].network.as_org.as_deref().map(|o| format!(" ({o})")).unwrap_or_default();
@@ -184,7 +196,7 @@ pub(crate) fn new_asn(ctx: &UserContext<'_>) -> Vec<Signal> {
 }
 
 /// What makes a device new: its client/OS family, or (same family) its device id.
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum DeviceKey<'a> {
     Family(UaFamily<'a>),
     Id(&'a str),
@@ -195,16 +207,16 @@ enum DeviceKey<'a> {
 /// user's own networks (phone replacement, new laptop) or a new id of a known family; Info in
 /// the learning period. Browser version bumps are not new devices.
 pub(crate) fn new_device(ctx: &UserContext<'_>) -> Vec<Signal> {
-    let mut seen_fams: Vec<UaFamily<'_>> = Vec::new();
-    let mut seen_ids: Vec<&str> = Vec::new();
-    let mut found: Findings<'_, DeviceKey<'_>> = Findings(Vec::new());
+    let mut seen_fams: HashSet<UaFamily<'_>> = HashSet::new();
+    let mut seen_ids: HashSet<&str> = HashSet::new();
+    let mut found: Findings<'_, DeviceKey<'_>> = Findings::new();
     for (prior, e) in candidates(ctx) {
         let fam = e.user_agent.as_deref().and_then(ua::family);
         let id = e.device_id.as_deref().map(str::trim).filter(|d| !d.is_empty());
         let fam_ref = !ctx.baseline.user_agents.is_empty() || !seen_fams.is_empty();
         let id_ref = !ctx.baseline.device_ids.is_empty() || !seen_ids.is_empty();
         let new_fam = fam.filter(|f| !ctx.baseline.knows_ua(*f) && !seen_fams.contains(f));
-        let new_id = id.filter(|d| !ctx.baseline.device_ids.contains(*d) && !seen_ids.contains(d));
+        let new_id = id.filter(|d| !ctx.baseline.device_ids.contains(*d) && !seen_ids.contains(*d));
         seen_fams.extend(new_fam);
         seen_ids.extend(new_id);
         let key = match (new_fam.filter(|_| fam_ref), new_id.filter(|_| id_ref)) {
@@ -232,7 +244,7 @@ pub(crate) fn new_device(ctx: &UserContext<'_>) -> Vec<Signal> {
         } else if known_net {
             why.push("from a network the user already uses (new phone or laptop?)".to_owned());
         }
-        found.0.push(Finding { key, events: vec![e], severity: sev, why });
+        found.push(Finding { key, events: vec![e], severity: sev, why });
     }
     found.into_signals(SignalKind::NewDevice, |f| match &f.key {
         DeviceKey::Family(fam) => format!(

@@ -14,9 +14,13 @@ use serde::Serialize;
 use super::net::IpPrefix;
 use crate::evidence::{Event, EventKind, UserId};
 
-/// Users remembered per IP / prefix / ASN. 256 is far above every threshold (spray 10, shared
-/// network 5) so capping never changes a verdict, and caps one hot IP at a few KiB.
+/// Failing users remembered per IP. 256 is far above the spray threshold (10) so capping never
+/// changes a verdict, and bounds one hot IP at ~6 KiB.
 pub const USERS_PER_KEY_CAP: usize = 256;
+/// Successful users remembered per prefix and ASN: the shared-network threshold is 5, so 64 is
+/// plenty and keeps inserts cheap. (Per IP, successes use [`USERS_PER_KEY_CAP`] so that the
+/// egress ratio compares like with like.)
+pub const SHARED_USERS_CAP: usize = 64;
 
 /// A compact, deterministic user key (64-bit FNV-1a; only ever compared, never shown). With a
 /// million users the chance of any collision is about 3e-8.
@@ -39,8 +43,8 @@ struct IpFacts {
     succeeded: Vec<u64>,
 }
 
-fn insert_capped(set: &mut Vec<u64>, key: u64) {
-    if set.len() < USERS_PER_KEY_CAP && !set.contains(&key) {
+fn insert_capped(set: &mut Vec<u64>, key: u64, cap: usize) {
+    if set.len() < cap && !set.contains(&key) {
         set.push(key);
     }
 }
@@ -76,10 +80,10 @@ impl Population {
                 facts.failed.push(FailSpan { user: key, first: event.time, last: event.time });
             }
         } else if event.outcome.is_success() {
-            insert_capped(&mut self.ips.entry(ip).or_default().succeeded, key);
-            insert_capped(self.prefixes.entry(IpPrefix::of(ip)).or_default(), key);
+            insert_capped(&mut self.ips.entry(ip).or_default().succeeded, key, USERS_PER_KEY_CAP);
+            insert_capped(self.prefixes.entry(IpPrefix::of(ip)).or_default(), key, SHARED_USERS_CAP);
             if let Some(asn) = event.network.asn {
-                insert_capped(self.asns.entry(asn).or_default(), key);
+                insert_capped(self.asns.entry(asn).or_default(), key, SHARED_USERS_CAP);
             }
         }
     }
@@ -144,7 +148,7 @@ mod tests {
             p.observe(&login(&format!("s{i}"), i).user(&format!("u{i}@x.com")).ip("198.51.100.9").asn(64500).build());
         }
         let e = login("x", 0).ip("198.51.100.200").asn(1).build();
-        assert_eq!(p.other_users_on_network(&e, &UserId::new("u0@x.com")), USERS_PER_KEY_CAP - 1);
+        assert_eq!(p.other_users_on_network(&e, &UserId::new("u0@x.com")), SHARED_USERS_CAP - 1);
         let lone = login("y", 0).ip("203.0.113.1").asn(2).build();
         assert_eq!(p.other_users_on_network(&lone, &UserId::new("u0@x.com")), 0);
     }

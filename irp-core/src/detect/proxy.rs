@@ -1,6 +1,7 @@
 //! `anonymizing_proxy`: a successful sign-in through Tor, an anonymising VPN / proxy, a
 //! hosting provider or iCloud Private Relay.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::net::{place, NetClass};
@@ -20,15 +21,19 @@ struct Source<'a> {
 /// signal per source IP, so a user on a consumer VPN all day gets one finding, not fifty.
 pub(crate) fn anonymizing_proxy(ctx: &UserContext<'_>) -> Vec<Signal> {
     let mut sources: Vec<Source<'_>> = Vec::new();
+    let mut index: HashMap<(Option<IpAddr>, Option<u32>, NetClass), usize> = HashMap::new();
     for e in ctx.events.iter().filter(|e| e.is_login_success() && !is_trusted(ctx, e)) {
         let class = NetClass::of(&e.network);
         if matches!(class, NetClass::Plain | NetClass::InFlight) {
             continue;
         }
         let (ip, asn) = (e.network.ip, e.network.asn);
-        match sources.iter_mut().find(|s| s.ip == ip && s.asn == asn && s.class == class) {
-            Some(s) => s.events.push(e),
-            None => sources.push(Source { ip, asn, class, events: vec![e] }),
+        match index.get(&(ip, asn, class)) {
+            Some(&i) => sources[i].events.push(e),
+            None => {
+                index.insert((ip, asn, class), sources.len());
+                sources.push(Source { ip, asn, class, events: vec![e] });
+            }
         }
     }
     sources

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// The client and OS family of a user agent, e.g. (`Chrome`, `Windows`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UaFamily<'a> {
     /// Browser or client family (`Chrome`, `Safari`, `python-requests`, ...).
     pub client: &'a str,
