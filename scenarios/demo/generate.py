@@ -814,150 +814,133 @@ def attack(rng: random.Random, ids: Ids, okta: Okta, o365: O365) -> dict:
 
 
 def directory(ids: Ids, user_ids: dict, sessions: dict, devices: dict, left: dict) -> dict:
-    """The local directory as the IdP and mailbox would report it at the alert."""
+    """The local directory as the IdP and the mailbox would report it at the alert.
+
+    Field names follow irp-connectors' `DirectoryUser`, `InboxRule` and `MailboxForwarding`.
+    Every user also has benign state (a Zoom consent, a newsletter rule) so eradication has to
+    tell the attacker's persistence from the user's own.
+    """
     users = []
-    for user in USERS:
+    for index, user in enumerate(USERS):
         login = user["login"]
-        enrolled = BASELINE_START - timedelta(days=200 + USERS.index(user) * 37)
-        factors = [
-            {
-                "id": ids.okta("opf"),
-                "factor_type": "push",
-                "provider": "OKTA",
-                "vendor_name": "OKTA",
-                "name": "Okta Verify",
-                "status": "ACTIVE",
-                "created": iso(enrolled),
-                "device": devices[login],
-            }
-        ]
+        enrolled = BASELINE_START - timedelta(days=200 + index * 37)
+        zoom_client = "0oa1zoom" + ids.alnum(12)
         session = sessions[login]
-        user_sessions = [
-            {
-                "id": session["id"],
-                "created": iso(session["created"]),
-                "last_seen": iso(session["last"]),
-                "ip": user["ip"],
-                "user_agent": user["ua"],
-                "country": "US",
-            }
-        ]
-        grants = [
-            {
-                "id": ids.okta("oag"),
-                "client_id": "0oa1zoom" + ids.alnum(12),
-                "app": "Zoom",
-                "scopes": ["openid", "profile", "email"],
-                "created": iso(enrolled + timedelta(days=3)),
-                "source": "END_USER",
-            }
-        ]
-        rules = [
-            {
-                "id": ids.alnum(12),
-                "name": "Newsletters",
-                "enabled": True,
-                "conditions": {"from_contains": ["newsletter@", "noreply@"]},
-                "actions": {"move_to_folder": "Newsletters"},
-                "forward_to": [],
-                "delete_message": False,
-                "created": iso(enrolled + timedelta(days=30)),
-            }
-        ]
+        entry = {
+            "id": user_ids[login],
+            "login": login,
+            "display_name": f"{user['first']} {user['last']}",
+            "status": "active",
+            "password_change_required": False,
+            "credential_version": 1,
+            "factors": [
+                {
+                    "id": ids.okta("opf"),
+                    "kind": "push",
+                    "status": "active",
+                    "detail": "Okta Verify on " + device_of(user, devices[login])["name"],
+                    "enrolled_at": iso(enrolled),
+                }
+            ],
+            "sessions": [
+                {"id": session["id"], "created_at": iso(session["created"]), "ip": user["ip"], "user_agent": user["ua"]}
+            ],
+            "tokens": [{"id": ids.okta("oar"), "client_id": zoom_client, "expires_at": iso(ALERT_TIME + timedelta(days=60))}],
+            "grants": [
+                {
+                    "id": ids.okta("oag"),
+                    "client_id": zoom_client,
+                    "app": "Zoom",
+                    "scopes": ["openid", "profile", "email"],
+                    "granted_at": iso(enrolled + timedelta(days=3)),
+                }
+            ],
+            "recovery_email": None,
+            "recovery_phone": None,
+            "admin_roles": ["SUPER_ADMIN"] if login == "kpatel@example.com" else [],
+            "mailbox": {
+                "forwarding": None,
+                "inbox_rules": [
+                    {
+                        "id": ids.alnum(12),
+                        "name": "Newsletters",
+                        "enabled": True,
+                        "forward_to": [],
+                        "redirect_to": [],
+                        "hides_mail": False,
+                    }
+                ],
+            },
+        }
         if user is VICTIM:
-            factors.append(
+            entry["factors"].append(
                 {
                     "id": left["factor_id"],
-                    "factor_type": "token:software:totp",
-                    "provider": "GOOGLE",
-                    "vendor_name": "GOOGLE",
-                    "name": "Google Authenticator",
-                    "status": "ACTIVE",
-                    "created": iso(left["factor_created"]),
+                    "kind": "totp",
+                    "status": "active",
+                    "detail": "Google Authenticator",
+                    "enrolled_at": iso(left["factor_created"]),
                 }
             )
-            user_sessions.append(
-                {
-                    "id": left["session"],
-                    "created": iso(left["login"]),
-                    "last_seen": iso(ALERT_TIME - timedelta(minutes=8)),
-                    "ip": ATTACKER["ip"],
-                    "user_agent": ATTACKER["ua"],
-                    "country": "RO",
-                }
+            entry["sessions"].append(
+                {"id": left["session"], "created_at": iso(left["login"]), "ip": ATTACKER["ip"], "user_agent": ATTACKER["ua"]}
             )
-            grants.append(
+            entry["tokens"].append(
+                {"id": ids.okta("oar"), "client_id": MALICIOUS_APP["app_id"], "expires_at": iso(ALERT_TIME + timedelta(days=90))}
+            )
+            entry["grants"].append(
                 {
                     "id": ids.okta("oag"),
                     "client_id": MALICIOUS_APP["app_id"],
                     "app": MALICIOUS_APP["name"],
                     "scopes": list(MALICIOUS_APP["scopes"]),
-                    "created": iso(left["grant_created"]),
-                    "source": "END_USER",
+                    "granted_at": iso(left["grant_created"]),
                 }
             )
-            rules.append(
+            entry["mailbox"]["inbox_rules"].append(
                 {
                     "id": ids.alnum(12),
                     "name": left["rule_name"],
                     "enabled": True,
-                    "conditions": {"subject_or_body_contains": ["invoice", "payment", "wire", "remittance", "bank details"]},
-                    "actions": {"stop_processing_rules": True},
                     "forward_to": [FORWARD_TO],
-                    "delete_message": True,
-                    "created": iso(left["rule_created"]),
+                    "redirect_to": [],
+                    "hides_mail": True,
                 }
             )
-        users.append(
-            {
-                "id": user_ids[login],
-                "login": login,
-                "email": login,
-                "display_name": f"{user['first']} {user['last']}",
-                "title": user["title"],
-                "status": "ACTIVE",
-                "created": iso(enrolled - timedelta(days=2)),
-                "password_changed": iso(enrolled + timedelta(days=120)),
-                "manager": "asmith@example.com" if login != "asmith@example.com" else None,
-                "home": {"city": user["city"], "country": "US"},
-                "factors": factors,
-                "sessions": user_sessions,
-                "oauth_grants": grants,
-                "mailbox": {"forwarding": None, "inbox_rules": rules, "delegates": []},
-            }
-        )
+        users.append(entry)
     return {"tenant": {"name": ORG_NAME, "domain": TENANT_DOMAIN, "okta_org": OKTA_ORG}, "users": users}
 
 
 def case(user_ids: dict, left: dict) -> dict:
+    """The case the alert opened. Field names follow irp-connectors' `Case`; the engine's
+    `INITIAL_ALERT_DETAILS` input is `initial_alert_details`."""
     victim = VICTIM["login"]
     return {
-        "case_id": "4821",
+        "id": "4821",
         "title": f"Suspicious sign-in: {victim} (password spray, impossible travel)",
-        "created": iso(ALERT_TIME),
-        "priority": "high",
-        "user_id": victim,
-        "alert_group_identifiers": [
+        "user": victim,
+        "status": "open",
+        "alert_ids": [
             "okta-threatinsight-password-spray-203.0.113.77-20261116",
             "siem-impossible-travel-jdoe-20261116T0244",
         ],
+        "description": (
+            "Okta ThreatInsight flagged a password spray from 203.0.113.77 (AS9009 M247, Romania). "
+            f"Minutes later {victim} signed in from that address after repeated Okta Verify pushes; "
+            "the previous sign-in, 100 minutes earlier, was from Chicago, US."
+        ),
+        "created_at": iso(ALERT_TIME),
         "initial_alert_details": {
-            "source": "Okta ThreatInsight + SIEM impossible-travel rule",
-            "rule": "Impossible travel after password spray",
+            "source": "Okta ThreatInsight; SIEM rule 'Impossible travel after password spray'",
             "severity": "high",
             "user": victim,
             "okta_user_id": user_ids[victim],
             "src_ip": ATTACKER["ip"],
-            "src_country": ATTACKER["country"],
+            "src_country": "RO",
             "src_asn": ATTACKER["asn"],
-            "previous_location": f"{VICTIM['city']}, {VICTIM['state']}, United States",
+            "previous_location": f"{VICTIM['city']}, {VICTIM['state']}, US",
             "first_seen": iso(left["login"]),
             "okta_event_uuid": left["login_uuid"],
-            "description": (
-                "Okta ThreatInsight flagged a password spray from 203.0.113.77 (AS9009, Romania). "
-                "Ten minutes later jdoe@example.com signed in from that address after repeated Okta Verify pushes; "
-                "the previous sign-in was from Chicago, US."
-            ),
         },
     }
 
