@@ -51,6 +51,8 @@ SP_HOST = "https://examplecorp-my.sharepoint.com"
 BASELINE_START = datetime(2026, 10, 26, tzinfo=timezone.utc)
 ATTACK_DAY = datetime(2026, 11, 16, tzinfo=timezone.utc)
 ALERT_TIME = datetime(2026, 11, 16, 3, 20, 0, tzinfo=timezone.utc)
+# John's last genuine sign-in: Sunday evening at home in Chicago.
+SUNDAY_LOGIN = datetime(2026, 11, 16, 1, 4, 37, 512000, tzinfo=timezone.utc)
 
 ATTACKER = {
     "ip": "203.0.113.77",
@@ -647,7 +649,7 @@ def baseline(rng: random.Random, ids: Ids, okta: Okta, o365: O365, sessions: dic
         day += timedelta(days=1)
     # John checks his mail on Sunday evening at home, an hour and a half before the attacker signs
     # in from Bucharest: the pair an impossible-travel rule fires on.
-    at = ATTACK_DAY + timedelta(hours=1, minutes=4, seconds=37, milliseconds=512)
+    at = SUNDAY_LOGIN
     login = VICTIM["login"]
     session_id = ids.session()
     okta.emit(at, "user.session.start", "User login to Okta", "core.user_auth.login_success", login, VICTIM,
@@ -927,7 +929,8 @@ def case(user_ids: dict, left: dict) -> dict:
         "description": (
             "Okta ThreatInsight flagged a password spray from 203.0.113.77 (AS9009 M247, Romania). "
             f"Minutes later {victim} signed in from that address after repeated Okta Verify pushes; "
-            "the previous sign-in, 100 minutes earlier, was from Chicago, US."
+            f"the previous sign-in, {int((left['login'] - SUNDAY_LOGIN).total_seconds() // 60)} minutes earlier, "
+            "was from Chicago, US."
         ),
         "created_at": iso(ALERT_TIME),
         "initial_alert_details": {
