@@ -41,9 +41,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED = 20261116
-TENANT_DOMAIN = "example.com"
-ORG_NAME = "Example Corp"
-OKTA_ORG = "examplecorp.okta.com"
 O365_TENANT = "examplecorp.onmicrosoft.com"
 ORG_ID = "5f1c2b7e-8a4d-4c3e-9b61-2d0e7a4f9c13"
 SP_HOST = "https://examplecorp-my.sharepoint.com"
@@ -818,7 +815,8 @@ def attack(rng: random.Random, ids: Ids, okta: Okta, o365: O365) -> dict:
 def directory(ids: Ids, user_ids: dict, sessions: dict, devices: dict, left: dict) -> dict:
     """The local directory as the IdP and the mailbox would report it at the alert.
 
-    Field names follow irp-connectors' `DirectoryUser`, `InboxRule` and `MailboxForwarding`.
+    The format is irp-connectors' `LocalDirectory` file (schema version 1: `LocalUser` =
+    `DirectoryUser` + `inbox_rules` + `forwarding`).
     Every user also has benign state (a Zoom consent, a newsletter rule) so eradication has to
     tell the attacker's persistence from the user's own.
     """
@@ -860,19 +858,17 @@ def directory(ids: Ids, user_ids: dict, sessions: dict, devices: dict, left: dic
             "recovery_email": None,
             "recovery_phone": None,
             "admin_roles": ["SUPER_ADMIN"] if login == "kpatel@example.com" else [],
-            "mailbox": {
-                "forwarding": None,
-                "inbox_rules": [
-                    {
-                        "id": ids.alnum(12),
-                        "name": "Newsletters",
-                        "enabled": True,
-                        "forward_to": [],
-                        "redirect_to": [],
-                        "hides_mail": False,
-                    }
-                ],
-            },
+            "inbox_rules": [
+                {
+                    "id": ids.alnum(12),
+                    "name": "Newsletters",
+                    "enabled": True,
+                    "forward_to": [],
+                    "redirect_to": [],
+                    "hides_mail": False,
+                }
+            ],
+            "forwarding": None,
         }
         if user is VICTIM:
             entry["factors"].append(
@@ -899,7 +895,7 @@ def directory(ids: Ids, user_ids: dict, sessions: dict, devices: dict, left: dic
                     "granted_at": iso(left["grant_created"]),
                 }
             )
-            entry["mailbox"]["inbox_rules"].append(
+            entry["inbox_rules"].append(
                 {
                     "id": ids.alnum(12),
                     "name": left["rule_name"],
@@ -910,7 +906,7 @@ def directory(ids: Ids, user_ids: dict, sessions: dict, devices: dict, left: dic
                 }
             )
         users.append(entry)
-    return {"tenant": {"name": ORG_NAME, "domain": TENANT_DOMAIN, "okta_org": OKTA_ORG}, "users": users}
+    return {"schema_version": 1, "users": users}
 
 
 def case(user_ids: dict, left: dict) -> dict:
