@@ -6,16 +6,25 @@
 //! and prints every phase as it goes. Same binary, same output: the reports are byte-identical
 //! from run to run.
 
+mod actions;
+mod approver;
+mod connectors;
 mod console;
+mod driver;
 mod output;
 mod scenario;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use irp::core::policy::Policy;
+use irp::core::runbook::{RunOptions, RunOutcome, RunSummary, Runbook};
 
+use self::approver::Approver;
+use self::connectors::{Connectors, ScenarioCase, SetupError};
 use self::console::Console;
+use self::driver::{Drive, SimClock};
 use self::output::{OutputDir, OutputError};
 
 const EXIT_CODES: &str = "\
@@ -79,12 +88,127 @@ pub fn run(args: DemoArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: &DemoArgs, console: &mut Console) -> Result<(), Failure> {
-    let out = OutputDir::prepare(&args.out)?;
-    for file in scenario::EVENT_FILES {
-        out.write(&format!("{}/{}", OutputDir::EVENTS, file.name), file.text)?;
+impl From<SetupError> for Failure {
+    fn from(e: SetupError) -> Self {
+        Failure::Setup(e.to_string())
     }
-    out.write(OutputDir::DIRECTORY, scenario::DIRECTORY.text)?;
-    console.title("irp demo: Example Corp, suspected account takeover of jdoe@example.com");
-    Err(Failure::Incomplete("the runbook engine is not wired yet".into()))
+}
+
+impl From<driver::DriveError> for Failure {
+    fn from(e: driver::DriveError) -> Self {
+        Failure::Incomplete(e.to_string())
+    }
+}
+
+/// Writes the scenario's event files and directory under `root` and returns the event paths.
+fn stage(root: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let events = root.join(OutputDir::EVENTS);
+    std::fs::create_dir_all(&events).map_err(|source| OutputError::Io { path: events.clone(), source })?;
+    let mut paths = Vec::new();
+    for file in scenario::EVENT_FILES {
+        let path = events.join(file.name);
+        std::fs::write(&path, file.text).map_err(|source| OutputError::Io { path: path.clone(), source })?;
+        paths.push(path);
+    }
+    let directory = root.join(OutputDir::DIRECTORY);
+    std::fs::write(&directory, scenario::DIRECTORY.text)
+        .map_err(|source| OutputError::Io { path: directory.clone(), source })?;
+    Ok(paths)
+}
+
+fn run_inner(args: &DemoArgs, console: &mut Console) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Setup(format!("cannot start the async runtime: {e}")))?;
+    let case = ScenarioCase::bundled()?;
+    let inputs = case.inputs().ok_or_else(|| Failure::Setup("bundled scenario: the case names no user".into()))?;
+    let start = case.case.created_at;
+    console.title(&format!(
+        "irp demo: case {} at Example Corp, suspected takeover of {} (simulated clock starts at the alert, {})",
+        case.case.id,
+        inputs.user_id,
+        start.format("%Y-%m-%d %H:%M UTC")
+    ));
+    let approver = if args.interactive { Approver::Interactive } else { Approver::Demo };
+    if !args.dry_run {
+        match approver {
+            Approver::Demo => console.line(&format!(
+                "approvals: given automatically by the demo approver \"{}\" (not a person; use --interactive to decide yourself)",
+                approver::DEMO_APPROVER
+            )),
+            Approver::Interactive => console.line("approvals: asked on this terminal, action by action"),
+        }
+    }
+
+    // A dry run stages the scenario in a temporary folder and keeps the case store in memory:
+    // nothing the user can see changes.
+    let staging;
+    let (root, out) = if args.dry_run {
+        staging = tempfile::tempdir().map_err(|e| Failure::Setup(format!("cannot create a temporary folder: {e}")))?;
+        (staging.path().to_path_buf(), None)
+    } else {
+        let out = OutputDir::prepare(&args.out)?;
+        (out.root().to_path_buf(), Some(out))
+    };
+    let event_files = stage(&root)?;
+    let store = out.as_ref().map(|o| o.path(OutputDir::CASE_STORE));
+    let mut clock = SimClock::new(start);
+    let runbook = Runbook::new(inputs, Policy::default(), RunOptions { dry_run: args.dry_run }, clock.now());
+    let drive = runtime.block_on(async {
+        let connectors =
+            Connectors::create(store.as_deref(), &root.join(OutputDir::DIRECTORY), event_files, &case).await?;
+        Ok::<_, Failure>(driver::drive(runbook, &connectors, approver, &mut clock, console).await?)
+    })?;
+    console.done();
+    if args.dry_run {
+        print_plan(&drive.summary, console);
+    }
+    finish(args, out.as_ref(), &drive, console)
+}
+
+fn print_plan(summary: &RunSummary, console: &mut Console) {
+    console.blank();
+    console
+        .title(&format!("Plan ({} action(s); dry run: nothing was approved, executed or written)", summary.plan.len()));
+    for item in &summary.plan {
+        console.action(&format!("[{}] {} on {}", item.phase.title(), item.kind, item.target), &item.planned_call);
+    }
+}
+
+fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut Console) -> Result<(), Failure> {
+    let summary = &drive.summary;
+    for problem in &summary.problems {
+        console.warn(problem);
+    }
+    if let Some(out) = out {
+        if !drive.notifications.is_empty() {
+            out.write("notifications.txt", &(drive.notifications.join("\n\n---\n\n") + "\n"))?;
+        }
+        console.blank();
+        console.title(&format!("Output: {}", out.root().display()));
+        for name in [OutputDir::CASE_STORE, OutputDir::DIRECTORY, OutputDir::EVENTS] {
+            console.line(&out.path(name).display().to_string());
+        }
+    }
+    if args.json {
+        let json = serde_json::json!({
+            "case_id": drive.runbook.incident().case_id().as_str(),
+            "user": drive.runbook.incident().user().as_str(),
+            "dry_run": args.dry_run,
+            "summary": summary,
+            "out": out.map(|o| o.root().display().to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    }
+    match &summary.outcome {
+        RunOutcome::Completed | RunOutcome::DryRun => Ok(()),
+        RunOutcome::ClosedNoAction { reason } => {
+            Err(Failure::Incomplete(format!("the runbook closed the case without action ({})", reason.name())))
+        }
+        RunOutcome::Blocked { phase, reason } => {
+            Err(Failure::Incomplete(format!("the runbook stopped in {}: {reason}", phase.title())))
+        }
+        other => Err(Failure::Incomplete(format!("the runbook ended as {other:?}"))),
+    }
 }

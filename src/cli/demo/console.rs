@@ -48,11 +48,6 @@ impl Console {
         Console { enabled: !quiet, terminal, colour, spinner: None }
     }
 
-    /// True when stdout is an interactive terminal.
-    pub fn is_terminal(&self) -> bool {
-        self.terminal
-    }
-
     fn paint(&self, style: Style, text: &str) -> String {
         if self.colour {
             format!("\x1b[{}m{text}\x1b[0m", style.code())

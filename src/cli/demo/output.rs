@@ -91,11 +91,6 @@ impl OutputDir {
         self.root.join(name)
     }
 
-    /// The folder of event files.
-    pub fn events_dir(&self) -> PathBuf {
-        self.root.join(Self::EVENTS)
-    }
-
     /// Writes `text` to `name` inside the folder.
     pub fn write(&self, name: &str, text: &str) -> Result<PathBuf, OutputError> {
         let path = self.root.join(name);
@@ -134,6 +129,6 @@ mod tests {
         let again = OutputDir::prepare(out.root()).unwrap();
         assert!(!again.path(OutputDir::REPORT_MD).exists());
         assert_eq!(fs::read_to_string(again.path("notes.txt")).unwrap(), "mine");
-        assert!(again.events_dir().is_dir());
+        assert!(again.path(OutputDir::EVENTS).is_dir());
     }
 }
