@@ -5,9 +5,23 @@
 //! Every detector has the signature `fn(&UserContext) -> Vec<Signal>` and lives in its own
 //! module; [`run_all`] runs them in a fixed order so output is deterministic.
 
+mod account_change;
 pub mod baseline;
 pub mod config;
+mod credential;
+mod exfil;
+mod idp_risk;
+mod mail;
+pub mod net;
+mod novelty;
+mod oauth;
 pub mod population;
+mod proxy;
+mod session;
+#[cfg(test)]
+mod testkit;
+mod travel;
+pub mod ua;
 
 use std::borrow::Cow;
 
@@ -196,7 +210,25 @@ pub type Detector = fn(&UserContext<'_>) -> Vec<Signal>;
 
 /// Every detector, in [`SignalKind::ALL`] order.
 pub fn detectors() -> &'static [(SignalKind, Detector)] {
-    &[]
+    &[
+        (SignalKind::ImpossibleTravel, travel::impossible_travel),
+        (SignalKind::NewCountry, novelty::new_country),
+        (SignalKind::NewAsn, novelty::new_asn),
+        (SignalKind::NewDevice, novelty::new_device),
+        (SignalKind::AnonymizingProxy, proxy::anonymizing_proxy),
+        (SignalKind::BruteForceSuccess, credential::brute_force_success),
+        (SignalKind::PasswordSpraySuccess, credential::password_spray_success),
+        (SignalKind::MfaFatigue, credential::mfa_fatigue),
+        (SignalKind::MfaFactorChange, account_change::mfa_factor_change),
+        (SignalKind::RecoveryChange, account_change::recovery_change),
+        (SignalKind::PasswordChange, account_change::password_change),
+        (SignalKind::ForwardingRule, mail::forwarding_rule),
+        (SignalKind::OauthGrant, oauth::oauth_grant),
+        (SignalKind::SessionHijack, session::session_hijack),
+        (SignalKind::MassDownload, exfil::mass_download),
+        (SignalKind::PrivilegeGrant, account_change::privilege_grant),
+        (SignalKind::IdpRisk, idp_risk::idp_risk),
+    ]
 }
 
 /// Runs every detector and returns their signals sorted by (time, kind).
@@ -204,4 +236,109 @@ pub fn run_all(ctx: &UserContext<'_>) -> Vec<Signal> {
     let mut signals: Vec<Signal> = detectors().iter().flat_map(|(_, detect)| detect(ctx)).collect();
     signals.sort_by(|a, b| a.time.cmp(&b.time).then(a.kind.cmp(&b.kind)).then(a.events.cmp(&b.events)));
     signals
+}
+
+/// At most this many evidence ids are attached to one signal (the first ones, in time order);
+/// the summary gives the full count. Keeps a 10,000-file burst from bloating every report.
+pub const MAX_EVIDENCE: usize = 50;
+
+impl Severity {
+    /// One step lower (Info stays Info).
+    pub fn demoted(self) -> Severity {
+        match self {
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+
+    /// One step higher (High stays High).
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium | Severity::High => Severity::High,
+        }
+    }
+}
+
+impl Signal {
+    /// A signal whose evidence is `events` (time-ordered, capped at [`MAX_EVIDENCE`]) and whose
+    /// time is `time`.
+    pub(crate) fn new<'e>(
+        kind: SignalKind,
+        severity: Severity,
+        time: DateTime<Utc>,
+        events: impl IntoIterator<Item = &'e Event>,
+        techniques: &[&'static str],
+        summary: String,
+    ) -> Signal {
+        let mut ids: Vec<(DateTime<Utc>, &EventId)> =
+            events.into_iter().map(|e| (e.time, &e.id)).collect();
+        ids.sort();
+        ids.dedup_by(|a, b| a.1 == b.1);
+        Signal {
+            kind,
+            severity,
+            time,
+            events: ids.into_iter().take(MAX_EVIDENCE).map(|(_, id)| id.clone()).collect(),
+            techniques: techniques.iter().map(|t| Cow::Borrowed(*t)).collect(),
+            summary,
+        }
+    }
+}
+
+/// A successful sign-in that is not known to be background (`interactive != Some(false)`):
+/// token refreshes egress from cloud regions unrelated to the user (Elastic).
+pub(crate) fn is_interactive_success(e: &Event) -> bool {
+    e.is_login_success() && e.interactive != Some(false)
+}
+
+/// True when the event came from a trusted network of the policy.
+pub(crate) fn is_trusted(ctx: &UserContext<'_>, e: &Event) -> bool {
+    e.network.ip.is_some_and(|ip| ctx.policy.is_trusted_ip(ip))
+}
+
+/// True when many other users of the tenant sign in from the event's network (corporate
+/// egress, the company VPN). Anonymisers and hosting never count: an attacker who took over
+/// several accounts from one VPS must not make that VPS look corporate.
+pub(crate) fn is_shared_network(ctx: &UserContext<'_>, e: &Event) -> bool {
+    !net::NetClass::of(&e.network).hides_location()
+        && ctx.population.other_users_on_network(e, ctx.user) >= ctx.policy.detect.shared_network_min_users
+}
+
+/// A successful sign-in an account change can be blamed on: through Tor or a proxy, or (once
+/// the baseline is mature) from a network the user never used and colleagues do not share.
+pub(crate) fn is_suspicious_login(ctx: &UserContext<'_>, e: &Event) -> bool {
+    if !e.is_login_success() || is_trusted(ctx, e) {
+        return false;
+    }
+    match net::NetClass::of(&e.network) {
+        net::NetClass::Tor | net::NetClass::Proxy => true,
+        net::NetClass::PrivateRelay | net::NetClass::InFlight => false,
+        net::NetClass::Hosting | net::NetClass::Plain => {
+            (e.network.ip.is_some() || e.network.asn.is_some())
+                && !ctx.baseline.is_learning(e.time, 0, &ctx.policy.detect)
+                && !ctx.baseline.knows_network(e)
+                && !is_shared_network(ctx, e)
+        }
+    }
+}
+
+/// The user's suspicious sign-ins in the window, in time order.
+pub(crate) fn suspicious_logins<'a>(ctx: &UserContext<'a>) -> Vec<&'a Event> {
+    ctx.events.iter().filter(|e| is_suspicious_login(ctx, e)).collect()
+}
+
+/// The latest of `logins` (time-ordered) at or before `at` and at most `hours` before it.
+pub(crate) fn latest_before<'a>(logins: &[&'a Event], at: DateTime<Utc>, hours: i64) -> Option<&'a Event> {
+    let idx = logins.partition_point(|e| e.time <= at);
+    let e = *logins.get(idx.checked_sub(1)?)?;
+    (at - e.time <= chrono::Duration::hours(hours)).then_some(e)
+}
+
+/// True for the kinds an account-change detector looks at having failed: a refused change did
+/// not happen.
+pub(crate) fn happened(e: &Event) -> bool {
+    !e.outcome.is_failure()
 }
