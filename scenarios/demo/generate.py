@@ -18,7 +18,7 @@ The story (times UTC, Monday 2026-11-16; Chicago is UTC-6):
   * 2026-10-26 .. 11-15: three weeks of ordinary sign-ins for six users, each from their home city,
     ISP (ASN) and device, with SSO into Office 365 and a few OneDrive downloads.
   * 01:04 (Sunday 19:04 in Chicago) John signs in from home.
-  * 02:10 - 02:31 a password spray from 203.0.113.77 (Bucharest, M247 hosting/VPN, AS9009) against
+  * 02:10 - 02:31 a password spray from 203.0.113.77 (Bucharest, M247 hosting, AS9009) against
     every user and a few non-existent logins; Okta ThreatInsight flags it.
   * 02:31 the spray guesses John Doe's password; 02:31 - 02:44 nine Okta Verify pushes (push
     bombing), seven denied; the tenth is approved and a session starts from the attacker's IP.
@@ -63,7 +63,8 @@ ATTACKER = {
     "as_org": "m247 europe srl",
     "isp": "m247 ltd",
     "domain": "m247.com",
-    "proxy": True,
+    # M247 rents servers and VPN exits; Okta did not flag this address as an anonymising proxy.
+    "proxy": False,
     "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0.0.0 Safari/537.36",
     "os": "Windows 10",
@@ -791,10 +792,10 @@ def attack(rng: random.Random, ids: Ids, okta: Okta, o365: O365) -> dict:
     o365.consent(t, victim, ATTACKER)
     grant_created = t
 
-    # Collection: a burst of OneDrive downloads.
+    # Collection: a scripted burst of OneDrive downloads, one every few seconds.
     t += timedelta(minutes=3, seconds=30)
     for i in range(40):
-        t += timedelta(seconds=rng.randrange(5, 17), milliseconds=rng.randrange(1000))
+        t += timedelta(seconds=rng.randrange(1, 5), milliseconds=rng.randrange(1000))
         path = EXFIL_FILES[i % len(EXFIL_FILES)] if i < len(EXFIL_FILES) else (
             f"Finance/AP/Invoices/2026/INV-{20260 + i * 7}.pdf")
         folder, name = path.rsplit("/", 1)
