@@ -88,6 +88,25 @@ use crate::incident::{AnalystDecision, Incident, IncidentInputs};
 use crate::policy::Policy;
 use state::State;
 
+/// A read-only view of a run, for the report builders.
+#[derive(Clone, Copy, Debug)]
+pub struct RunView<'a> {
+    /// The incident.
+    pub incident: &'a Incident,
+    /// What the searches and sweeps found.
+    pub findings: &'a Findings,
+    /// Documentation status of each phase.
+    pub comments: &'a [CommentRecord],
+    /// Every resolved effect with its timing.
+    pub effect_log: &'a [EffectLog],
+    /// The policy in force.
+    pub policy: &'a Policy,
+    /// The run options.
+    pub options: &'a RunOptions,
+    /// How the run ended, once it has.
+    pub outcome: Option<&'a RunOutcome>,
+}
+
 /// One incident's runbook run: the state machine a driver polls and feeds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Runbook {
@@ -186,6 +205,11 @@ impl Runbook {
     /// Every resolved effect with its timing.
     pub fn effect_log(&self) -> &[EffectLog] {
         &self.state.effect_log
+    }
+
+    /// A read-only view for the report builders ([`crate::report`]).
+    pub fn view(&self) -> RunView<'_> {
+        self.state.view()
     }
 
     /// The plan: every proposed action with its target, exact call and status.
