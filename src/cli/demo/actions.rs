@@ -134,14 +134,39 @@ async fn journal(
     c.store.append_journal(&entry).await.map(drop)
 }
 
+/// The login the local directory knows for an action's target. The engine addresses actions
+/// to the IdP id when it has one, and carries it as a (lower-cased) `UserId`; Okta ids are
+/// case-sensitive, so the id is matched case-insensitively against the incident's account.
+async fn login_of(c: &Connectors, target: &UserId, incident_user: &UserId) -> Result<UserId, ConnectorError> {
+    if target == incident_user {
+        return Ok(target.clone());
+    }
+    let account = c.directory.get_user(incident_user).await?;
+    if account.id.eq_ignore_ascii_case(target.as_str()) {
+        return Ok(account.login);
+    }
+    // Another account entirely: let the directory say whether it knows it.
+    Ok(c.directory.get_user(target).await?.login)
+}
+
 /// `ExecuteAction`: journal (started, state before), call, journal (succeeded, state after).
 /// A journal write that fails stops the action before the call: an action with no record of
 /// having started must not run.
-pub async fn execute(c: &Connectors, case: &str, action: &Action, now: DateTime<Utc>) -> EffectOutcome {
+pub async fn execute(
+    c: &Connectors,
+    case: &str,
+    incident_user: &UserId,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> EffectOutcome {
     if let Some(refused) = unsupported(&action.kind) {
         return refused;
     }
-    let user = &action.target.user;
+    let user = match login_of(c, &action.target.user, incident_user).await {
+        Ok(login) => login,
+        Err(e) => return failed(&e),
+    };
+    let user = &user;
     let before = match snapshot(c, user, &action.kind).await {
         Ok(state) => state,
         Err(e) => return failed(&e),
@@ -164,8 +189,18 @@ pub async fn execute(c: &Connectors, case: &str, action: &Action, now: DateTime<
 }
 
 /// `VerifyAction`: re-read the target and compare with the expected post-state.
-pub async fn verify(c: &Connectors, case: &str, action: &Action, now: DateTime<Utc>) -> EffectOutcome {
-    let observed = match snapshot(c, &action.target.user, &action.kind).await {
+pub async fn verify(
+    c: &Connectors,
+    case: &str,
+    incident_user: &UserId,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> EffectOutcome {
+    let user = match login_of(c, &action.target.user, incident_user).await {
+        Ok(login) => login,
+        Err(e) => return failed(&e),
+    };
+    let observed = match snapshot(c, &user, &action.kind).await {
         Ok(state) => state,
         Err(e) => return failed(&e),
     };

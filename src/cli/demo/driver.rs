@@ -56,7 +56,7 @@ fn cost(kind: &EffectKind, approver: Approver) -> i64 {
         EffectKind::LookupEntity { .. } => 6,
         EffectKind::ListPersistence { .. } => 12,
         EffectKind::RequestApproval { .. } => match approver {
-            Approver::Demo => 150,
+            Approver::Demo => 90,
             Approver::Interactive => 60,
         },
         EffectKind::ExecuteAction { .. } => 3,
@@ -170,8 +170,8 @@ async fn resolve(
             }
             EffectOutcome::Approvals { response }
         }
-        EffectKind::ExecuteAction { action } => actions::execute(c, case, action, now).await,
-        EffectKind::VerifyAction { action } => actions::verify(c, case, action, now).await,
+        EffectKind::ExecuteAction { action } => actions::execute(c, case, runbook.incident().user(), action, now).await,
+        EffectKind::VerifyAction { action } => actions::verify(c, case, runbook.incident().user(), action, now).await,
         EffectKind::ListPersistence { user, kinds, since } => c.persistence(user, kinds, *since).await,
         EffectKind::NotifyUser { message, .. } => {
             notifications.push(message.clone());
