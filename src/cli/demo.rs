@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use irp::core::action::ActionStatus;
 use irp::core::policy::Policy;
+use irp::core::report;
 use irp::core::runbook::{RunOptions, RunOutcome, RunSummary, Runbook};
 
 use self::approver::Approver;
@@ -176,21 +178,53 @@ fn print_plan(summary: &RunSummary, console: &mut Console) {
     }
 }
 
+/// Actions that did not end verified: any of them makes the run incomplete (exit 1).
+fn unfinished_actions(drive: &Drive) -> Vec<String> {
+    drive
+        .runbook
+        .incident()
+        .actions()
+        .iter()
+        .filter(|a| !matches!(a.status, ActionStatus::Verified))
+        .map(|a| format!("{} on {}: {}", a.kind.name(), a.target, a.status.name()))
+        .collect()
+}
+
 fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut Console) -> Result<(), Failure> {
     let summary = &drive.summary;
     for problem in &summary.problems {
         console.warn(problem);
     }
+    let view = drive.runbook.view();
+    let mut report = None;
     if let Some(out) = out {
+        let md = out.write(OutputDir::REPORT_MD, &report::markdown::final_report(&view))?;
+        let html = out.write(OutputDir::REPORT_HTML, &report::html::final_report(&view))?;
         if !drive.notifications.is_empty() {
-            out.write("notifications.txt", &(drive.notifications.join("\n\n---\n\n") + "\n"))?;
+            out.write(OutputDir::NOTIFICATIONS, &(drive.notifications.join("\n\n---\n\n") + "\n"))?;
         }
+        let m = report::metrics::metrics(&view);
+        let human = |d: Option<chrono::Duration>| d.map_or_else(|| "n/a".to_owned(), report::metrics::human);
+        console.blank();
+        console.title("Response times (simulated clock)");
+        console.line(&format!("time to detect:    {}", human(m.time_to_detect)));
+        console.line(&format!("time to contain:   {}", human(m.time_to_contain)));
+        console.line(&format!("time to eradicate: {}", human(m.time_to_eradicate)));
+        console.line(&format!("time to recover:   {}", human(m.time_to_recover)));
         console.blank();
         console.title(&format!("Output: {}", out.root().display()));
-        for name in [OutputDir::CASE_STORE, OutputDir::DIRECTORY, OutputDir::EVENTS] {
+        for name in [
+            OutputDir::REPORT_MD,
+            OutputDir::REPORT_HTML,
+            OutputDir::CASE_STORE,
+            OutputDir::DIRECTORY,
+            OutputDir::EVENTS,
+        ] {
             console.line(&out.path(name).display().to_string());
         }
+        report = Some((md, html));
     }
+    let unfinished = if args.dry_run { Vec::new() } else { unfinished_actions(drive) };
     if args.json {
         let json = serde_json::json!({
             "case_id": drive.runbook.incident().case_id().as_str(),
@@ -198,11 +232,20 @@ fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut
             "dry_run": args.dry_run,
             "summary": summary,
             "out": out.map(|o| o.root().display().to_string()),
+            "report": report.as_ref().map(|(md, html)| serde_json::json!({
+                "markdown": md.display().to_string(),
+                "html": html.display().to_string(),
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     match &summary.outcome {
-        RunOutcome::Completed | RunOutcome::DryRun => Ok(()),
+        RunOutcome::Completed if unfinished.is_empty() => Ok(()),
+        RunOutcome::Completed => Err(Failure::Incomplete(format!(
+            "the runbook finished, but these actions did not end verified: {}",
+            unfinished.join("; ")
+        ))),
+        RunOutcome::DryRun => Ok(()),
         RunOutcome::ClosedNoAction { reason } => {
             Err(Failure::Incomplete(format!("the runbook closed the case without action ({})", reason.name())))
         }

@@ -46,7 +46,8 @@ impl OutputDir {
                 }
                 // Only what a demo run writes is removed: the folder itself and anything the user
                 // added to it stay.
-                for name in [Self::CASE_STORE, Self::DIRECTORY, Self::REPORT_MD, Self::REPORT_HTML, Self::SUMMARY] {
+                for name in [Self::CASE_STORE, Self::DIRECTORY, Self::REPORT_MD, Self::REPORT_HTML, Self::NOTIFICATIONS]
+                {
                     remove_file_if_present(&root.join(name))?;
                 }
                 for name in ["case.sqlite-wal", "case.sqlite-shm", "case.sqlite-journal"] {
@@ -78,8 +79,8 @@ impl OutputDir {
     pub const REPORT_MD: &'static str = "report.md";
     /// Final report, HTML.
     pub const REPORT_HTML: &'static str = "report.html";
-    /// Machine-readable summary (the `--json` output).
-    pub const SUMMARY: &'static str = "summary.json";
+    /// What the user was told (the demo sends no mail).
+    pub const NOTIFICATIONS: &'static str = "notifications.txt";
 
     /// The folder.
     pub fn root(&self) -> &Path {
