@@ -1,15 +1,257 @@
-//! `irp demo`: the whole runbook on the bundled scenario. (Skeleton.)
+//! `irp demo`: the whole runbook on the bundled scenario, with the embedded connectors.
+//!
+//! The scenario (`scenarios/demo/`) is compiled into the binary. Each run creates a fresh output
+//! folder holding the connectors' state (SQLite case store, local directory, event files) and
+//! the report, drives the runbook against them on a simulated clock that starts at the alert,
+//! and prints every phase as it goes. Same binary, same output: the reports are byte-identical
+//! from run to run.
 
+mod actions;
+mod approver;
+mod connectors;
+mod console;
+mod driver;
+mod output;
+mod scenario;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use irp::core::action::ActionStatus;
+use irp::core::policy::Policy;
+use irp::core::report;
+use irp::core::runbook::{RunOptions, RunOutcome, RunSummary, Runbook};
+
+use self::approver::Approver;
+use self::connectors::{Connectors, ScenarioCase, SetupError};
+use self::console::Console;
+use self::driver::{Drive, SimClock};
+use self::output::{OutputDir, OutputError};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  the runbook ran all seven phases (with --dry-run: the plan was printed)
+  1  the runbook did not complete: a phase failed, an action failed or could not be verified,
+     or an approval was refused (--interactive)
+  2  usage error, or the output folder could not be prepared or written";
 
 /// Arguments of `irp demo`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+#[command(after_help = EXIT_CODES)]
+pub struct DemoArgs {
+    /// Folder for the case store, the local directory, the event files and the report. Created if
+    /// missing; a folder that a previous `irp demo` did not write is refused.
+    #[arg(long, value_name = "DIR", default_value = "irp-demo-out")]
+    pub out: PathBuf,
+    /// Ask for every approval on the terminal (showing the exact call and target) instead of
+    /// letting the demo approver approve.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub interactive: bool,
+    /// Print the plan (every proposed action with its exact call and target) and change nothing:
+    /// no output folder, no case store, no action.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a machine-readable JSON summary on stdout instead of the narrative.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How a run ended, mapped onto the documented exit codes.
+#[derive(Debug)]
+enum Failure {
+    /// Exit 1.
+    Incomplete(String),
+    /// Exit 2.
+    Setup(String),
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        Failure::Setup(e.to_string())
+    }
+}
 
 /// Runs `irp demo`.
-pub fn run(_args: DemoArgs) -> ExitCode {
-    println!("irp demo: not yet");
-    ExitCode::SUCCESS
+pub fn run(args: DemoArgs) -> ExitCode {
+    let mut console = Console::new(args.json);
+    match run_inner(&args, &mut console) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Incomplete(why)) => {
+            console.done();
+            eprintln!("irp demo: {why}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Setup(why)) => {
+            console.done();
+            eprintln!("irp demo: {why}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+impl From<SetupError> for Failure {
+    fn from(e: SetupError) -> Self {
+        Failure::Setup(e.to_string())
+    }
+}
+
+impl From<driver::DriveError> for Failure {
+    fn from(e: driver::DriveError) -> Self {
+        Failure::Incomplete(e.to_string())
+    }
+}
+
+/// Writes the scenario's event files and directory under `root` and returns the event paths.
+fn stage(root: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let events = root.join(OutputDir::EVENTS);
+    std::fs::create_dir_all(&events).map_err(|source| OutputError::Io { path: events.clone(), source })?;
+    let mut paths = Vec::new();
+    for file in scenario::EVENT_FILES {
+        let path = events.join(file.name);
+        std::fs::write(&path, file.text).map_err(|source| OutputError::Io { path: path.clone(), source })?;
+        paths.push(path);
+    }
+    let directory = root.join(OutputDir::DIRECTORY);
+    std::fs::write(&directory, scenario::DIRECTORY.text)
+        .map_err(|source| OutputError::Io { path: directory.clone(), source })?;
+    Ok(paths)
+}
+
+fn run_inner(args: &DemoArgs, console: &mut Console) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Setup(format!("cannot start the async runtime: {e}")))?;
+    let case = ScenarioCase::bundled()?;
+    let inputs = case.inputs().ok_or_else(|| Failure::Setup("bundled scenario: the case names no user".into()))?;
+    let start = case.case.created_at;
+    console.title(&format!(
+        "irp demo: case {} at Example Corp, suspected takeover of {} (simulated clock starts at the alert, {})",
+        case.case.id,
+        inputs.user_id,
+        start.format("%Y-%m-%d %H:%M UTC")
+    ));
+    let approver = if args.interactive { Approver::Interactive } else { Approver::Demo };
+    if !args.dry_run {
+        match approver {
+            Approver::Demo => console.line(&format!(
+                "approvals: given automatically by the demo approver \"{}\" (not a person; use --interactive to decide yourself)",
+                approver::DEMO_APPROVER
+            )),
+            Approver::Interactive => console.line("approvals: asked on this terminal, action by action"),
+        }
+    }
+
+    // A dry run stages the scenario in a temporary folder and keeps the case store in memory:
+    // nothing the user can see changes.
+    let staging;
+    let (root, out) = if args.dry_run {
+        staging = tempfile::tempdir().map_err(|e| Failure::Setup(format!("cannot create a temporary folder: {e}")))?;
+        (staging.path().to_path_buf(), None)
+    } else {
+        let out = OutputDir::prepare(&args.out)?;
+        (out.root().to_path_buf(), Some(out))
+    };
+    let event_files = stage(&root)?;
+    let store = out.as_ref().map(|o| o.path(OutputDir::CASE_STORE));
+    let mut clock = SimClock::new(start);
+    let runbook = Runbook::new(inputs, Policy::default(), RunOptions { dry_run: args.dry_run }, clock.now());
+    let drive = runtime.block_on(async {
+        let connectors =
+            Connectors::create(store.as_deref(), &root.join(OutputDir::DIRECTORY), event_files, &case).await?;
+        Ok::<_, Failure>(driver::drive(runbook, &connectors, approver, &mut clock, console).await?)
+    })?;
+    console.done();
+    if args.dry_run {
+        print_plan(&drive.summary, console);
+    }
+    finish(args, out.as_ref(), &drive, console)
+}
+
+fn print_plan(summary: &RunSummary, console: &mut Console) {
+    console.blank();
+    console
+        .title(&format!("Plan ({} action(s); dry run: nothing was approved, executed or written)", summary.plan.len()));
+    for item in &summary.plan {
+        console.action(&format!("[{}] {} on {}", item.phase.title(), item.kind, item.target), &item.planned_call);
+    }
+}
+
+/// Actions that did not end verified: any of them makes the run incomplete (exit 1).
+fn unfinished_actions(drive: &Drive) -> Vec<String> {
+    drive
+        .runbook
+        .incident()
+        .actions()
+        .iter()
+        .filter(|a| !matches!(a.status, ActionStatus::Verified))
+        .map(|a| format!("{} on {}: {}", a.kind.name(), a.target, a.status.name()))
+        .collect()
+}
+
+fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut Console) -> Result<(), Failure> {
+    let summary = &drive.summary;
+    for problem in &summary.problems {
+        console.warn(problem);
+    }
+    let view = drive.runbook.view();
+    let mut report = None;
+    if let Some(out) = out {
+        let md = out.write(OutputDir::REPORT_MD, &report::markdown::final_report(&view))?;
+        let html = out.write(OutputDir::REPORT_HTML, &report::html::final_report(&view))?;
+        if !drive.notifications.is_empty() {
+            out.write(OutputDir::NOTIFICATIONS, &(drive.notifications.join("\n\n---\n\n") + "\n"))?;
+        }
+        let m = report::metrics::metrics(&view);
+        let human = |d: Option<chrono::Duration>| d.map_or_else(|| "n/a".to_owned(), report::metrics::human);
+        console.blank();
+        console.title("Response times (simulated clock)");
+        console.line(&format!("time to detect:    {}", human(m.time_to_detect)));
+        console.line(&format!("time to contain:   {}", human(m.time_to_contain)));
+        console.line(&format!("time to eradicate: {}", human(m.time_to_eradicate)));
+        console.line(&format!("time to recover:   {}", human(m.time_to_recover)));
+        console.blank();
+        console.title(&format!("Output: {}", out.root().display()));
+        for name in [
+            OutputDir::REPORT_MD,
+            OutputDir::REPORT_HTML,
+            OutputDir::CASE_STORE,
+            OutputDir::DIRECTORY,
+            OutputDir::EVENTS,
+        ] {
+            console.line(&out.path(name).display().to_string());
+        }
+        report = Some((md, html));
+    }
+    let unfinished = if args.dry_run { Vec::new() } else { unfinished_actions(drive) };
+    if args.json {
+        let json = serde_json::json!({
+            "case_id": drive.runbook.incident().case_id().as_str(),
+            "user": drive.runbook.incident().user().as_str(),
+            "dry_run": args.dry_run,
+            "summary": summary,
+            "out": out.map(|o| o.root().display().to_string()),
+            "report": report.as_ref().map(|(md, html)| serde_json::json!({
+                "markdown": md.display().to_string(),
+                "html": html.display().to_string(),
+            })),
+        });
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    }
+    match &summary.outcome {
+        RunOutcome::Completed if unfinished.is_empty() => Ok(()),
+        RunOutcome::Completed => Err(Failure::Incomplete(format!(
+            "the runbook finished, but these actions did not end verified: {}",
+            unfinished.join("; ")
+        ))),
+        RunOutcome::DryRun => Ok(()),
+        RunOutcome::ClosedNoAction { reason } => {
+            Err(Failure::Incomplete(format!("the runbook closed the case without action ({})", reason.name())))
+        }
+        RunOutcome::Blocked { phase, reason } => {
+            Err(Failure::Incomplete(format!("the runbook stopped in {}: {reason}", phase.title())))
+        }
+        other => Err(Failure::Incomplete(format!("the runbook ended as {other:?}"))),
+    }
 }
