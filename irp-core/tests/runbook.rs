@@ -241,8 +241,7 @@ fn approval_with_changed_arguments_is_refused() {
 
 #[test]
 fn protected_account_needs_a_second_distinct_approver() {
-    let mut policy = Policy::default();
-    policy.protected_accounts = vec![UserId::new(USER)];
+    let policy = Policy { protected_accounts: vec![UserId::new(USER)], ..Policy::default() };
     // One approver, twice: never enough.
     let mut world = World::confirmed();
     world.approver = Approver::SameTwice;
