@@ -54,7 +54,7 @@ enum Drive {
 /// Whether a phase's comment (hard rule 3) is in place.
 enum Gate {
     Passed,
-    Want(Want),
+    Want(Box<Want>),
     Blocked(String),
 }
 
@@ -252,7 +252,7 @@ impl State {
 
     fn dry_run_plan(&mut self, now: DateTime<Utc>) -> Drive {
         self.propose_containment(now);
-        if self.incident.likelihood().is_none_or(|l| l == Likelihood::Low) {
+        if matches!(self.incident.likelihood(), None | Some(Likelihood::Low)) {
             return Drive::Finish(RunOutcome::DryRun);
         }
         if let Some(w) = self.want_sweep(now) {
@@ -333,7 +333,7 @@ impl State {
 
     fn gate_drive(&self, gate: Gate) -> Drive {
         match gate {
-            Gate::Want(w) => Drive::Want(vec![w]),
+            Gate::Want(w) => Drive::Want(vec![*w]),
             Gate::Blocked(reason) => Drive::Finish(RunOutcome::Blocked { phase: self.incident.phase(), reason }),
             Gate::Passed => Drive::Want(Vec::new()),
         }
@@ -356,6 +356,12 @@ impl State {
         if rec.posted {
             return Gate::Passed;
         }
+        if !self.available(ConnectorRole::CaseStore) {
+            return Gate::Blocked(format!(
+                "no ready case_store connector: the {} phase cannot be documented",
+                phase.title()
+            ));
+        }
         let pending = self.pending.iter().any(|p| p.slot == slot);
         if !pending && rec.attempts >= self.policy.runbook.comment_attempts.max(1) {
             let last = rec.errors.last().cloned().unwrap_or_default();
@@ -367,7 +373,7 @@ impl State {
         }
         let markdown = markdown::phase_comment(&self.view(), phase);
         let kind = EffectKind::PostComment { case_id: self.incident.inputs.case_id.clone(), phase, markdown };
-        Gate::Want(Want { slot, kind, not_before: None })
+        Gate::Want(Box::new(Want { slot, kind, not_before: None }))
     }
 
     /// Adds the effect for a read-only slot unless it is done; a slot whose connector is missing
