@@ -128,7 +128,7 @@ impl Assessor {
     }
 
     fn keeps(&self, event: &Event) -> bool {
-        self.only_user.as_ref().map_or(true, |u| *u == event.user)
+        self.only_user.as_ref().is_none_or(|u| *u == event.user)
     }
 
     /// Adds one event.

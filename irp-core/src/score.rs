@@ -443,7 +443,7 @@ fn chains<'s>(signals: &[&'s Signal], events: &Index<'_>, policy: &ScorePolicy) 
                 continue;
             };
             // `signals` is canonical, so the first strongest access wins deterministically.
-            if best.as_ref().map_or(true, |b| access.severity > b.access.severity) {
+            if best.as_ref().is_none_or(|b| access.severity > b.access.severity) {
                 let confirms = access.severity >= Severity::Medium && action.severity >= Severity::Medium;
                 best = Some(Chain { access, action, how, confirms });
             }

@@ -144,7 +144,7 @@ pub(crate) fn privilege_grant(ctx: &UserContext<'_>) -> Vec<Signal> {
             .filter(|t| t.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("user")))
             .find_map(|t| t.name.as_deref().or(t.id.as_deref()));
         let self_granted = e.actor.as_ref() == Some(ctx.user)
-            && grantee.map_or(true, |g| ctx.user.as_str().eq_ignore_ascii_case(g.trim()));
+            && grantee.is_none_or(|g| ctx.user.as_str().eq_ignore_ascii_case(g.trim()));
         let gave = e.actor.as_ref() == Some(ctx.user) && !self_granted;
         let admin = role_name.is_some_and(is_admin_role);
         let role_txt = role_name.map(|r| format!("role {r}")).unwrap_or_else(|| "a role".to_owned());
@@ -157,7 +157,7 @@ pub(crate) fn privilege_grant(ctx: &UserContext<'_>) -> Vec<Signal> {
         };
         let mut severity = if admin || self_granted { Severity::High } else { Severity::Medium };
         let mut evidence = vec![e];
-        let user_did_it = e.actor.as_ref().map_or(true, |a| a == ctx.user);
+        let user_did_it = e.actor.as_ref().is_none_or(|a| a == ctx.user);
         if let Some((l, text)) = after(ctx, &logins, e).filter(|_| user_did_it) {
             summary.push_str(&format!(" {text}"));
             evidence.push(l);

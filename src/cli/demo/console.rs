@@ -44,7 +44,7 @@ impl Console {
     /// A console writing to stdout; `quiet` silences the narrative (for `--json`).
     pub fn new(quiet: bool) -> Self {
         let terminal = std::io::stdout().is_terminal();
-        let colour = terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+        let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Console { enabled: !quiet, terminal, colour, spinner: None }
     }
 

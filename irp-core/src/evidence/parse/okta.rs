@@ -61,7 +61,7 @@ fn parse_api(r: &Value) -> ParseResult {
             let actor = actor.filter(|a| !a.eq_ignore_ascii_case(target)).map(UserId::new);
             (target, actor)
         }
-        (_, _, Some(actor)) if str_at(r, &["actor", "type"]).map_or(true, |t| t == "User") => (actor, None),
+        (_, _, Some(actor)) if str_at(r, &["actor", "type"]).is_none_or(|t| t == "User") => (actor, None),
         // A system principal or client app acting on no user is attributable to nobody.
         _ => return Ok(None),
     };
