@@ -31,6 +31,12 @@ pub struct Policy {
     /// runbook's default SIEM look-back: long enough to span a weekend between the attacker's
     /// first use and the alert. Everything before the window is the user's baseline.
     pub window_hours: u32,
+    /// Days of history before the window that the runbook fetches to learn what is normal for
+    /// the user (countries, networks, devices, apps). 30: Defender for Cloud Apps compares with
+    /// the past month and Entra ID Protection learns over up to 14 days; with only the 96 h
+    /// window, every novelty detector would sit in its learning period. `irp assess` uses
+    /// whatever history the input holds.
+    pub baseline_days: u32,
     /// Networks whose sign-ins are trusted locations (corporate egress, the company VPN): no
     /// location-based signal fires for them. Empty by default: nothing is trusted blindly.
     pub trusted_networks: Vec<IpNet>,
@@ -52,6 +58,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             window_hours: 96,
+            baseline_days: 30,
             trusted_networks: Vec::new(),
             internal_domains: Vec::new(),
             protected_accounts: Vec::new(),
@@ -71,6 +78,11 @@ impl Policy {
     /// The policy as TOML (the defaults, when called on `Policy::default()`).
     pub fn to_toml_string(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// How far back the runbook searches: the baseline look-back plus the assessment window.
+    pub fn search_look_back(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.window_hours)) + chrono::Duration::days(i64::from(self.baseline_days))
     }
 
     /// True when `ip` is inside a trusted network.

@@ -571,7 +571,7 @@ fn identification_lookups_are_handed_out_together() {
         EffectKind::SearchEvents { from, to, .. } => Some(*to - *from),
         _ => None,
     });
-    assert_eq!(search, Some(Duration::hours(96)), "default look-back from the policy");
+    assert_eq!(search, Some(Duration::hours(96) + Duration::days(30)), "window + baseline look-back from the policy");
 }
 
 #[test]

@@ -416,7 +416,8 @@ impl State {
             Slot::LookupUser => EffectKind::LookupUser { user },
             Slot::LookupEntity => EffectKind::LookupEntity { user },
             Slot::SearchEvents => {
-                let from = now - Duration::hours(i64::from(self.policy.window_hours));
+                // The window plus the baseline look-back: detectors need the user's normal history.
+                let from = now - self.policy.search_look_back();
                 EffectKind::SearchEvents { user, from, to: now }
             }
             Slot::FindRelated => EffectKind::FindRelatedCases { case_id, user },
