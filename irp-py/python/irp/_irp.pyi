@@ -1,0 +1,259 @@
+"""Type stubs for the native module ``irp._irp`` (checked by ``python -m mypy.stubtest irp._irp``)."""
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Union, final, overload
+
+__version__: str
+
+_PathLike = Union[str, os.PathLike[str]]
+_Events = Union[
+    _PathLike,
+    Sequence[_PathLike],
+    bytes,
+    bytearray,
+    Mapping[str, Any],
+    Iterable[Mapping[str, Any]],
+]
+_PolicyArg = Union[Policy, str, Mapping[str, Any], None]
+_Time = Union[datetime, str, None]
+
+# Exceptions -----------------------------------------------------------------------------------
+
+class IrpError(Exception):
+    """Base class of every error irp raises."""
+
+class ParseError(IrpError):
+    """Evidence could not be read: `source`, `line`, `column` and `field` say where."""
+
+    source: str | None
+    line: int | None
+    column: int | None
+    field: str | None
+
+class PolicyError(IrpError):
+    """A policy is malformed or has an unknown key."""
+
+class InvalidTransitionError(IrpError):
+    """A runbook step is not allowed in the current phase."""
+
+class ApprovalRefusedError(IrpError):
+    """An action was refused, or its approval does not match it."""
+
+class ConnectorError(IrpError):
+    """A connector call failed: `retryable`, `maybe_executed` and `status` say what to do next."""
+
+    retryable: bool
+    maybe_executed: bool
+    status: int | None
+
+class RateLimitedError(ConnectorError):
+    """The vendor rate-limited the call; see `retry_after` (seconds)."""
+
+    retry_after: float | None
+
+# Enums ----------------------------------------------------------------------------------------
+
+@final
+class Likelihood:
+    """The runbook's answer to "is this account compromised?", ordered LOW < MEDIUM < HIGH < CONFIRMED."""
+
+    LOW: ClassVar[Likelihood]
+    MEDIUM: ClassVar[Likelihood]
+    HIGH: ClassVar[Likelihood]
+    CONFIRMED: ClassVar[Likelihood]
+
+    @property
+    def value(self) -> str:
+        """The stable lower-case name used in JSON (``"high"``)."""
+
+    @staticmethod
+    def parse(name: str) -> Likelihood:
+        """Parses a lower-case name as found in JSON (``"high"``)."""
+
+    def __int__(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+    def __lt__(self, other: Likelihood) -> bool: ...
+    def __le__(self, other: Likelihood) -> bool: ...
+    def __gt__(self, other: Likelihood) -> bool: ...
+    def __ge__(self, other: Likelihood) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Severity:
+    """How strong a single signal is on its own, ordered INFO < LOW < MEDIUM < HIGH."""
+
+    INFO: ClassVar[Severity]
+    LOW: ClassVar[Severity]
+    MEDIUM: ClassVar[Severity]
+    HIGH: ClassVar[Severity]
+
+    @property
+    def value(self) -> str:
+        """The stable lower-case name used in JSON (``"medium"``)."""
+
+    def __int__(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+    def __lt__(self, other: Severity) -> bool: ...
+    def __le__(self, other: Severity) -> bool: ...
+    def __gt__(self, other: Severity) -> bool: ...
+    def __ge__(self, other: Severity) -> bool: ...
+    def __hash__(self) -> int: ...
+
+# Results --------------------------------------------------------------------------------------
+
+@final
+class Signal:
+    """One finding, with its evidence event ids and ATT&CK techniques."""
+
+    @property
+    def kind(self) -> str:
+        """Stable snake_case kind (``"impossible_travel"``, ``"forwarding_rule"``, ...)."""
+
+    @property
+    def severity(self) -> Severity:
+        """How strong the signal is on its own."""
+
+    @property
+    def time(self) -> datetime:
+        """When it happened (timezone-aware, UTC)."""
+
+    @property
+    def techniques(self) -> tuple[str, ...]:
+        """ATT&CK technique ids."""
+
+    @property
+    def summary(self) -> str:
+        """One line a human can act on."""
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Evidence event ids, in time order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The signal as plain JSON-compatible Python objects."""
+
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+@final
+class Contribution:
+    """What one signal, or one correlation between signals, added to the score."""
+
+    @property
+    def kind(self) -> str | None:
+        """The signal kind, or ``None`` for a correlation bonus."""
+
+    @property
+    def points(self) -> float:
+        """Points added."""
+
+    @property
+    def reason(self) -> str:
+        """Why, in one line."""
+
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+@final
+class Assessment:
+    """The Identification phase's verdict on one user."""
+
+    @property
+    def user(self) -> str:
+        """The user, as the logs name them (lower-cased)."""
+
+    @property
+    def likelihood(self) -> Likelihood:
+        """The verdict."""
+
+    @property
+    def score(self) -> float:
+        """0-100, for ranking users."""
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        """Every signal, in time order."""
+
+    @property
+    def breakdown(self) -> tuple[Contribution, ...]:
+        """How the score was built."""
+
+    @property
+    def events_considered(self) -> int:
+        """The user's events that were considered (assessment window and baseline)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assessment as plain JSON-compatible Python objects (the ``irp assess --json`` object)."""
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The assessment as JSON text (the ``irp assess --json`` object); ``indent`` pretty-prints."""
+
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+# Policy ---------------------------------------------------------------------------------------
+
+@final
+class Policy:
+    """An immutable policy: thresholds, allow-lists and protected accounts."""
+
+    def __new__(cls) -> Policy:
+        """The default policy (same as ``Policy.default()``)."""
+
+    @staticmethod
+    def default() -> Policy:
+        """The default policy."""
+
+    @staticmethod
+    def from_toml(text: str) -> Policy:
+        """Parses a policy from TOML text; raises ``PolicyError``."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Policy:
+        """Builds a policy from a dict shaped like the TOML file; raises ``PolicyError``."""
+
+    def to_toml(self) -> str:
+        """The policy as TOML text (round-trips through ``from_toml``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as plain Python objects (round-trips through ``from_dict``)."""
+
+    @property
+    def window_hours(self) -> int:
+        """Length of the assessment window in hours, ending at the user's last event."""
+
+    @property
+    def trusted_networks(self) -> tuple[str, ...]:
+        """Trusted networks in CIDR notation."""
+
+    @property
+    def protected_accounts(self) -> tuple[str, ...]:
+        """Accounts that need extra care before containment."""
+
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+# Functions ------------------------------------------------------------------------------------
+
+@overload
+def assess(
+    events: _Events,
+    user: str,
+    policy: _PolicyArg = None,
+    format: str = "auto",
+    since: _Time = None,
+    until: _Time = None,
+) -> Assessment: ...
+@overload
+def assess(
+    events: _Events,
+    user: None = None,
+    policy: _PolicyArg = None,
+    format: str = "auto",
+    since: _Time = None,
+    until: _Time = None,
+) -> list[Assessment]: ...

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the Python package into a virtualenv and checks it: pytest suite, stub check
+# (mypy.stubtest against the compiled module), strict mypy over the package, tests and
+# examples, and the offline-assessment example on bundled sample data.
+#
+# Needs only python3 (with venv and pip), cargo, and network access to PyPI and crates.io on
+# the first run. Idempotent: the venv and cargo's build cache are reused; the pinned tools are
+# reinstalled only when irp-py/requirements-dev.txt changes.
+#
+#   IRP_VENV=/path/to/venv scripts/test-python.sh [extra pytest args]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+venv="${IRP_VENV:-$root/.venv}"
+requirements="irp-py/requirements-dev.txt"
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "==> creating $venv"
+    python3 -m venv "$venv"
+fi
+python="$venv/bin/python"
+
+stamp="$venv/.irp-requirements-dev.txt"
+if ! cmp -s "$requirements" "$stamp"; then
+    echo "==> installing pinned tools"
+    "$python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+fi
+
+echo "==> maturin develop (debug build)"
+VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet -m irp-py/Cargo.toml
+
+echo "==> pytest"
+"$python" -m pytest -q irp-py/tests "$@"
+
+echo "==> stubtest"
+"$python" -m mypy.stubtest irp._irp
+
+echo "==> mypy --strict (package, tests, examples)"
+"$python" -m mypy --strict --no-error-summary \
+    irp-py/python/irp irp-py/tests examples/python
+
+echo "==> example: assess_exported_logs.py"
+"$python" examples/python/assess_exported_logs.py --top 3 \
+    testdata/samples/panther_scenarios/okta-add-administrator__*.jsonl >/dev/null
+
+echo "==> python: all checks passed"
