@@ -42,8 +42,15 @@ echo "==> mypy --strict (package, tests, examples)"
 "$python" -m mypy --strict --no-error-summary \
     irp-py/python/irp irp-py/tests examples/python
 
-echo "==> example: assess_exported_logs.py"
-"$python" examples/python/assess_exported_logs.py --top 3 \
-    testdata/samples/panther_scenarios/okta-add-administrator__*.jsonl >/dev/null
+echo "==> example: assess_exported_logs.py on the okta-add-administrator attack"
+# Exit status 1 means "someone is High or Confirmed", which is what this attack must give.
+status=0
+output="$("$python" examples/python/assess_exported_logs.py --top 3 --until 2021-06-27T00:00:00Z \
+    testdata/samples/panther_scenarios/okta-add-administrator__*.jsonl)" || status=$?
+printf '%s\n' "$output" | head -n 12
+if [ "$status" -ne 1 ] || ! grep -q '^jack.naglieri@runpanther.io: \(high\|confirmed\)' <<<"$output"; then
+    echo "example: expected jack.naglieri@runpanther.io to be high or confirmed (exit 1), got exit $status" >&2
+    exit 1
+fi
 
 echo "==> python: all checks passed"

@@ -1,6 +1,6 @@
 //! The immutable result types: `Likelihood`, `Severity`, `Signal`, `Contribution`, `Assessment`.
 //!
-//! Each wraps the core value it came from, so `to_json` is the core's own serialisation (the
+//! Each wraps the core value it came from, so `to_json` is the core's own contract view (the
 //! same JSON as `irp assess --json`), never a second hand-written copy of the contract.
 
 use chrono::{DateTime, Utc};
@@ -186,11 +186,6 @@ impl PySignal {
         PyTuple::new(py, self.inner.events.iter().map(|e| PyString::new(py, e.as_str())))
     }
 
-    /// The signal as plain JSON-compatible Python objects.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyIrpResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner)
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "Signal(kind={:?}, severity=Severity.{}, time={:?}, summary={:?})",
@@ -227,6 +222,12 @@ impl PyContribution {
     #[getter]
     fn reason(&self) -> &str {
         &self.inner.reason
+    }
+
+    /// The evidence event ids this contribution rests on.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.inner.events.iter().map(|e| PyString::new(py, e.as_str())))
     }
 
     fn __repr__(&self) -> String {
@@ -293,20 +294,23 @@ impl PyAssessment {
 
     /// The assessment as plain JSON-compatible Python objects (the `irp assess --json` object).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyIrpResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner)
+        let json = serde_json::to_value(self.inner.contract())
+            .map_err(|e| PyIrpErr::Value(format!("assessment is not serialisable: {e}")))?;
+        Ok(json_to_py(py, &json)?)
     }
 
     /// The assessment as JSON text (the `irp assess --json` object); `indent` pretty-prints.
     #[pyo3(signature = (indent = None))]
     fn to_json(&self, indent: Option<usize>) -> PyIrpResult<String> {
+        let contract = self.inner.contract();
         let text = match indent {
-            None => serde_json::to_string(&self.inner),
+            None => serde_json::to_string(&contract),
             Some(width) => {
                 let indent = vec![b' '; width];
                 let mut out = Vec::new();
                 let formatter = serde_json::ser::PrettyFormatter::with_indent(&indent);
                 let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-                serde::Serialize::serialize(&self.inner, &mut ser).map(|()| String::from_utf8_lossy(&out).into_owned())
+                serde::Serialize::serialize(&contract, &mut ser).map(|()| String::from_utf8_lossy(&out).into_owned())
             }
         };
         text.map_err(|e| PyIrpErr::Value(format!("assessment is not serialisable: {e}")))
@@ -322,9 +326,4 @@ impl PyAssessment {
             self.inner.events_considered
         )
     }
-}
-
-fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyIrpResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_value(value).map_err(|e| PyIrpErr::Value(format!("not serialisable: {e}")))?;
-    Ok(json_to_py(py, &json)?)
 }

@@ -10,7 +10,7 @@ use crate::errors::{PyIrpErr, PyIrpResult};
 /// An immutable policy. Build one with `Policy.from_toml(text)`, `Policy.from_dict(d)` or
 /// `Policy.default()`; absent keys keep their documented defaults, unknown keys are an error.
 #[pyclass(frozen, eq, name = "Policy", module = "irp._irp")]
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PyPolicy {
     pub(crate) inner: Policy,
 }
@@ -20,7 +20,7 @@ impl PyPolicy {
     /// The default policy (same as `Policy.default()`).
     #[new]
     fn new() -> Self {
-        PyPolicy::default()
+        PyPolicy { inner: Policy::default() }
     }
 
     /// The default policy.
