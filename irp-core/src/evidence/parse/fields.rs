@@ -162,6 +162,52 @@ pub fn array_at(obj: &Value, keys: &[&str]) -> Vec<Value> {
     }
 }
 
+/// A non-negative integer at `keys` that fits in `u32` (AS numbers), accepting numeric strings and
+/// whole floats (`10993.0`, as flattened exports render them).
+pub fn u32_at(obj: &Value, keys: &[&str]) -> Option<u32> {
+    let x = f64_at(obj, keys)?;
+    (x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x)).then_some(x as u32)
+}
+
+/// Rebuilds the nested record from Log Analytics (Sentinel) custom-log columns such as
+/// `client_geographicalContext_city_s` or `target_s`.
+///
+/// The type suffix (`_s` string, `_d` double, `_b` bool, `_g` guid, `_t` time) is dropped, the rest
+/// split on `_` into a path (vendor field names are camelCase, so `_` only separates levels).
+/// Empty cells are dropped, and cells holding JSON arrays or objects as text (stringified
+/// `target_s`) are parsed. Columns without a type suffix (`TenantId`, `Type`) are kept as is.
+pub fn unflatten_columns(flat: &Map<String, Value>) -> Value {
+    let mut root = Map::new();
+    for (column, cell) in flat {
+        let Some(path) = column.strip_suffix(['s', 'd', 'b', 'g', 't']).and_then(|c| c.strip_suffix('_')) else {
+            root.entry(column.clone()).or_insert_with(|| cell.clone());
+            continue;
+        };
+        let value = match cell {
+            Value::String(s) if s.is_empty() => continue,
+            Value::String(s) if s.trim_start().starts_with(['[', '{']) => {
+                serde_json::from_str(s).unwrap_or_else(|_| cell.clone())
+            }
+            other => other.clone(),
+        };
+        let mut parts = path.split('_').filter(|p| !p.is_empty()).peekable();
+        let mut node = &mut root;
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                node.entry(part.to_owned()).or_insert(value);
+                break;
+            }
+            let child = node.entry(part.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            match child {
+                Value::Object(map) => node = map,
+                // A leaf already sits where a branch is wanted: keep the first, drop this cell.
+                _ => break,
+            }
+        }
+    }
+    Value::Object(root)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +230,25 @@ mod tests {
         assert_eq!(str_at(&v, &["eventType"]), Some("x"));
         assert_eq!(str_at(&v, &["client", "ipAddress"]), Some("1.2.3.4"));
         assert_eq!(str_at(&v, &["zone"]), None);
+    }
+
+    #[test]
+    fn sentinel_columns_unflatten() {
+        let flat = json!({
+            "eventType_s": "user.session.start",
+            "client_geographicalContext_geolocation_lat_d": "34.05",
+            "client_ipAddress_s": "",
+            "securityContext_asNumber_d": "10993",
+            "target_s": "[{\"type\": \"User\"}]",
+            "TenantId": "t"
+        });
+        let v = unflatten_columns(flat.as_object().unwrap());
+        assert_eq!(str_at(&v, &["eventType"]), Some("user.session.start"));
+        assert_eq!(f64_at(&v, &["client", "geographicalContext", "geolocation", "lat"]), Some(34.05));
+        assert_eq!(path(&v, &["client", "ipAddress"]), None);
+        assert_eq!(u32_at(&v, &["securityContext", "asNumber"]), Some(10993));
+        assert_eq!(str_at(&v, &["target"]), None);
+        assert_eq!(array_at(&v, &["target"]).len(), 1);
+        assert_eq!(str_at(&v, &["TenantId"]), Some("t"));
     }
 }
