@@ -188,11 +188,11 @@ impl PySignal {
 
     fn __repr__(&self) -> String {
         format!(
-            "Signal(kind={:?}, severity=Severity.{}, time={:?}, summary={:?})",
-            self.inner.kind.name(),
+            "Signal(kind={}, severity=Severity.{}, time={}, summary={})",
+            repr_str(self.inner.kind.name()),
             self.severity.value().to_uppercase(),
-            self.inner.time.to_rfc3339(),
-            self.inner.summary
+            repr_str(&self.inner.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            repr_str(&self.inner.summary)
         )
     }
 }
@@ -231,7 +231,12 @@ impl PyContribution {
     }
 
     fn __repr__(&self) -> String {
-        format!("Contribution(kind={:?}, points={}, reason={:?})", self.kind(), self.inner.points, self.inner.reason)
+        format!(
+            "Contribution(kind={}, points={:?}, reason={})",
+            self.kind().map_or_else(|| "None".to_owned(), repr_str),
+            self.inner.points,
+            repr_str(&self.inner.reason)
+        )
     }
 }
 
@@ -318,12 +323,48 @@ impl PyAssessment {
 
     fn __repr__(&self) -> String {
         format!(
-            "Assessment(user={:?}, likelihood=Likelihood.{}, score={}, signals={}, events_considered={})",
-            self.inner.user.as_str(),
+            "Assessment(user={}, likelihood=Likelihood.{}, score={:?}, signals={}, events_considered={})",
+            repr_str(self.inner.user.as_str()),
             self.likelihood.label().to_uppercase(),
             self.inner.score,
             self.signals.len(),
             self.inner.events_considered
         )
+    }
+}
+
+/// Python's `repr()` of a `str`, so reprs read like Python, not Rust.
+fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repr_str;
+
+    #[test]
+    fn repr_str_matches_python() {
+        assert_eq!(repr_str("alice@example.com"), "'alice@example.com'");
+        assert_eq!(repr_str("it's"), "\"it's\"");
+        assert_eq!(repr_str("both ' and \""), "'both \\' and \"'");
+        assert_eq!(repr_str("a\\b\nc\u{7}"), "'a\\\\b\\nc\\x07'");
     }
 }
