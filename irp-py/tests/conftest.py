@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = REPO / "testdata" / "samples" / "panther_scenarios"
+SAMPLES = REPO / "testdata" / "samples"
+SCENARIOS = SAMPLES / "panther_scenarios"
 
 #: The victim of the okta-add-administrator scenario: normal US logins, then nine failures from
 #: four countries, a success from France, and an admin privilege granted from that IP.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 
 import irp
-from conftest import VICTIM
+from conftest import SAMPLES, VICTIM
+
+GRAPH_DOCS = SAMPLES / "msgraph_docs"
 
 
 def _reference(attack_files: list[Path]) -> irp.Assessment:
@@ -25,7 +28,9 @@ def test_path_str_and_pathlike_agree(attack_files: list[Path], tmp_path: Path, a
     by_str = irp.assess(str(export), user=VICTIM)
     assert by_path == by_str
     assert by_path == _reference(attack_files)
-    assert by_path.events_considered == 16
+    # Ten brute-force attempts and one of the five baseline logins: the synthetic baseline
+    # records share one Okta uuid, and the same event id is only ever counted once.
+    assert by_path.events_considered == 11
 
 
 def test_gzip_file_is_read_transparently(attack_files: list[Path], tmp_path: Path, attack_ndjson: bytes) -> None:
@@ -104,3 +109,21 @@ def test_empty_input_gives_no_assessments_or_an_empty_low_one() -> None:
         0,
     )
     assert empty.signals == ()
+
+
+def test_graph_page_dict_is_one_document() -> None:
+    # A Graph list response as a SOAR integration returns it: `{"@odata.context": ..., "value": [...]}`.
+    export = GRAPH_DOCS / "signin-list_example1_response.repaired.json"
+    page = json.loads(export.read_text())
+    from_dict = irp.assess(page)
+    assert [a.user for a in from_dict] == ["testaccount1@contoso.com"]
+    assert from_dict == irp.assess(export)
+
+
+def test_json_array_export() -> None:
+    # A recorded Okta /api/v1/logs response: one JSON array, pretty-printed.
+    export = SAMPLES / "vets_api_okta" / "okta_connection_logs.consent_grant.json"
+    from_file = irp.assess(export)
+    assert sum(a.events_considered for a in from_file) == 8
+    assert irp.assess(export.read_bytes()) == from_file
+    assert irp.assess(json.loads(export.read_text())) == from_file

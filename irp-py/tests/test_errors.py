@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import irp
-from conftest import VICTIM
+from conftest import SAMPLES, VICTIM
 
 GOOD = (
     '{"uuid": "e1", "published": "2024-05-01T09:00:00.000Z", "eventType": "user.session.start", '
@@ -41,6 +41,14 @@ def test_invalid_json_in_a_file_names_file_line_and_column(tmp_path: Path) -> No
     err = caught.value
     assert (err.source, err.line, err.column, err.field) == (str(export), 3, 2, None)
     assert str(err).startswith(f"{export}:3:2: invalid JSON")
+
+
+def test_upstream_invalid_json_is_located() -> None:
+    # Microsoft's own docs example has a trailing comma (kept verbatim in the samples).
+    export = SAMPLES / "msgraph_docs" / "signin-list_example1_response.verbatim.json.txt"
+    with pytest.raises(irp.ParseError, match="trailing comma") as caught:
+        irp.assess(export)
+    assert (caught.value.source, caught.value.line, caught.value.column) == (str(export), 63, 18)
 
 
 def test_invalid_field_names_the_field(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def test_attack_sequence_is_at_least_high(verdict: irp.Assessment) -> None:
 def test_baseline_logins_alone_are_low() -> None:
     legit = irp.assess(SCENARIOS / "okta-add-administrator__legit_login.jsonl", user=VICTIM)
     assert legit.likelihood == irp.Likelihood.LOW
-    assert legit.events_considered == 5
+    assert legit.events_considered == 1  # five records, one shared uuid
 
 
 def test_until_assesses_as_of_the_alert(attack_files: list[Path], verdict: irp.Assessment) -> None:
@@ -47,17 +47,20 @@ def test_until_assesses_as_of_the_alert(attack_files: list[Path], verdict: irp.A
 
 
 def test_since_drops_earlier_events(attack_files: list[Path]) -> None:
-    late = irp.assess(attack_files, user=VICTIM, since="2021-06-26T00:00:00Z")
-    assert late.events_considered == 1
+    # Only the last failure (21:36) and the success (21:41) are left.
+    late = irp.assess(attack_files, user=VICTIM, since="2021-06-25T21:35:00Z")
+    assert late.events_considered == 2
 
 
 def test_all_users_sorted_by_score(attack_files: list[Path]) -> None:
     files = [*attack_files, SCENARIOS / "compromised-root-creds__victim_okta.jsonl"]
     everyone = irp.assess(files)
     assert isinstance(everyone, list)
-    assert [a.user for a in everyone] == [VICTIM, "tracey.stone@acme.io"]
+    # The privilege grant belongs to its target, the attacker's new admin account.
+    assert {a.user for a in everyone} == {VICTIM, "thomas12223391@gmail.com", "tracey.stone@acme.io"}
     scores = [a.score for a in everyone]
     assert scores == sorted(scores, reverse=True)
+    assert everyone[0].user == VICTIM
     assert everyone[0] == irp.assess(files, user=VICTIM)
 
 
