@@ -126,7 +126,8 @@ fn progress_bar(paths: &[String]) -> Option<ProgressBar> {
     if !io::stderr().is_terminal() {
         return None;
     }
-    let total: u64 = paths.iter().filter(|p| *p != "-").filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total: u64 =
+        paths.iter().filter(|p| *p != "-").filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     if total <= PROGRESS_MIN_BYTES {
         return None;
     }
@@ -200,7 +201,8 @@ fn paint(text: &str, likelihood: Likelihood, colour: bool) -> String {
 fn render_table(results: &[Assessment], colour: bool) -> String {
     let width = results.iter().map(|a| a.user.as_str().len()).max().unwrap_or(4).max(4);
     let mut out = String::new();
-    let _ = writeln!(out, "{:<width$}  {:<10}  {:>5}  {:>7}  {:>6}", "USER", "LIKELIHOOD", "SCORE", "SIGNALS", "EVENTS");
+    let _ =
+        writeln!(out, "{:<width$}  {:<10}  {:>5}  {:>7}  {:>6}", "USER", "LIKELIHOOD", "SCORE", "SIGNALS", "EVENTS");
     for a in results {
         let likelihood = paint(&format!("{:<10}", a.likelihood.name()), a.likelihood, colour);
         let _ = writeln!(

@@ -21,7 +21,9 @@ use serde_json::Value;
 use super::entra::{directory_change_kind, expand_json_columns, ChangeContext, ModifiedProperty};
 use super::fields::{self, array_at, get, path, str_at, string_at};
 use super::{FieldError, ParseResult};
-use crate::evidence::{Event, EventKind, Format, Network, Outcome, OutcomeResult, RuleChange, Target, UserId, VendorRef};
+use crate::evidence::{
+    Event, EventKind, Format, Network, Outcome, OutcomeResult, RuleChange, Target, UserId, VendorRef,
+};
 
 /// Folders where a moved message is out of the user's sight (T1564.008).
 const HIDING_FOLDERS: &[&str] =
@@ -81,9 +83,8 @@ pub fn parse(record: &Value) -> ParseResult {
     event.network = Network { ip, ..Network::default() };
     event.user_agent =
         str_at(rec, &["UserAgent"]).or_else(|| name_value(rec, "ExtendedProperties", "UserAgent")).map(str::to_owned);
-    event.session_id = str_at(rec, &["AppAccessContext", "AADSessionId"])
-        .or_else(|| str_at(rec, &["SessionId"]))
-        .map(str::to_owned);
+    event.session_id =
+        str_at(rec, &["AppAccessContext", "AADSessionId"]).or_else(|| str_at(rec, &["SessionId"])).map(str::to_owned);
     event.device_id = name_value(rec, "DeviceProperties", "Id").map(str::to_owned);
     event.app = match &event.kind {
         EventKind::OAuthGrant { app, .. } => Some(app.clone()),
@@ -93,7 +94,11 @@ pub fn parse(record: &Value) -> ParseResult {
             .map(str::to_owned),
     };
     if let Some(object) = str_at(rec, &["ObjectId"]) {
-        event.targets.push(Target { kind: str_at(rec, &["ItemType"]).map(str::to_owned), id: None, name: Some(object.to_owned()) });
+        event.targets.push(Target {
+            kind: str_at(rec, &["ItemType"]).map(str::to_owned),
+            id: None,
+            name: Some(object.to_owned()),
+        });
     }
     event.vendor = VendorRef { format: Format::O365, event_type: operation.to_owned(), event_id: id };
     Ok(Some(event))
@@ -219,7 +224,7 @@ fn update_inbox_rules(params: &Params) -> EventKind {
     if let Some(rule) = &server_rule {
         collect_recipients(rule, false, &mut forward_to);
     }
-    let folder_hidden = server_rule.as_ref().is_some_and(|r| mentions_hiding_folder(r));
+    let folder_hidden = server_rule.as_ref().is_some_and(mentions_hiding_folder);
     let hides_mail = actions.contains("delete") || actions.contains("markasread") || folder_hidden;
     EventKind::InboxRule {
         change,
@@ -260,8 +265,11 @@ fn mentions_hiding_folder(v: &Value) -> bool {
 
 /// `Set-Mailbox -ForwardingSmtpAddress / -ForwardingAddress`; an empty value clears forwarding.
 fn mailbox_forwarding(params: &Params) -> EventKind {
-    let forward_to: Vec<String> =
-        ["ForwardingSmtpAddress", "ForwardingAddress"].iter().filter_map(|k| params.get(k)).flat_map(addresses).collect();
+    let forward_to: Vec<String> = ["ForwardingSmtpAddress", "ForwardingAddress"]
+        .iter()
+        .filter_map(|k| params.get(k))
+        .flat_map(addresses)
+        .collect();
     if forward_to.is_empty() {
         EventKind::Other
     } else {
@@ -509,7 +517,9 @@ mod tests {
         assert_eq!(
             e.kind,
             EventKind::FileDownload {
-                object: Some("https://contoso-my.sharepoint.com/personal/adelev_contoso_com/Documents/payroll.xlsx".into())
+                object: Some(
+                    "https://contoso-my.sharepoint.com/personal/adelev_contoso_com/Documents/payroll.xlsx".into()
+                )
             }
         );
         assert_eq!(e.session_id.as_deref(), Some("7c1e1c8a-7e5b-4e3f-8d2a-1b2c3d4e5f60"));

@@ -111,7 +111,9 @@ pub(crate) fn directory_change_kind(activity: &str, props: &[ModifiedProperty], 
             admin_consent: true,
         },
         _ if a.starts_with("add ") && a.contains("member to role") && !a.contains("request") => {
-            EventKind::PrivilegeGrant { role: new_value(props, "Role.DisplayName").map(str::to_owned).or(ctx.role.clone()) }
+            EventKind::PrivilegeGrant {
+                role: new_value(props, "Role.DisplayName").map(str::to_owned).or(ctx.role.clone()),
+            }
         }
         "update user" => user_update_kind(props),
         _ => EventKind::Other,
@@ -177,12 +179,9 @@ fn user_update_kind(props: &[ModifiedProperty]) -> EventKind {
     }
     if let Some(p) = prop(props, "StrongAuthenticationUserDetails") {
         let email = |v: &Option<String>| {
-            v.as_deref()
-                .and_then(|s| serde_json::from_str::<Value>(s).ok())
-                .and_then(|j| string_at(&j, &["Email"]))
+            v.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).and_then(|j| string_at(&j, &["Email"]))
         };
-        let channel =
-            if email(&p.old) != email(&p.new) { RecoveryChannel::Email } else { RecoveryChannel::Phone };
+        let channel = if email(&p.old) != email(&p.new) { RecoveryChannel::Email } else { RecoveryChannel::Phone };
         return EventKind::RecoveryChange { channel };
     }
     if prop(props, "OtherMail").is_some() || prop(props, "AlternateEmailAddress").is_some() {
@@ -195,6 +194,7 @@ fn user_update_kind(props: &[ModifiedProperty]) -> EventKind {
 pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
     let activity = str_at(res, &["activityDisplayName"])
         .or_else(|| str_at(res, &["OperationName"]))
+        .or_else(|| outer.and_then(|o| str_at(o, &["operationName"])))
         .unwrap_or("directoryAudit")
         .trim();
     let time = match fields::required_time(res, &[&["activityDateTime"], &["TimeGenerated"]]) {
@@ -220,20 +220,17 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
     };
     let ctx = ChangeContext {
         app: grant_client(&targets, &props),
-        role: targets
-            .iter()
-            .find(|t| type_is(t, "Role"))
-            .and_then(|t| str_at(t, &["displayName"]))
-            .map(str::to_owned),
+        role: targets.iter().find(|t| type_is(t, "Role")).and_then(|t| str_at(t, &["displayName"])).map(str::to_owned),
         detail: detail_value("AuthenticationMethod")
             .or_else(|| detail_value("Method"))
             .or_else(|| str_at(res, &["resultReason"])),
     };
     let kind = directory_change_kind(activity, &props, &ctx);
 
-    let target_user = targets.iter().find(|t| type_is(t, "User")).and_then(|t| {
-        str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(str::to_owned)
-    });
+    let target_user = targets
+        .iter()
+        .find(|t| type_is(t, "User"))
+        .and_then(|t| str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(str::to_owned));
     // Grants are made by the initiator, for themselves or the tenant; other changes are made to a user.
     let (user, actor) = match (&kind, target_user, initiator_user.or(initiator_app)) {
         (EventKind::OAuthGrant { .. }, _, Some(init)) => (init, None),
@@ -244,7 +241,7 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
 
     let outcome = match str_at(res, &["result"]).map(str::to_ascii_lowercase).as_deref() {
         Some("success") => Outcome::success(),
-        Some("failure") => Outcome::failure(str_at(res, &["resultReason"]).unwrap_or("failure")),
+        Some("failure" | "failed") => Outcome::failure(str_at(res, &["resultReason"]).unwrap_or("failure")),
         _ => Outcome::default(),
     };
     let mut event = Event::new(string_at(res, &["id"]).unwrap_or_default(), time, &user, kind, outcome);
@@ -268,7 +265,8 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
             name: str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(str::to_owned),
         })
         .collect();
-    event.vendor = VendorRef { format: Format::Entra, event_type: activity.to_owned(), event_id: string_at(res, &["id"]) };
+    event.vendor =
+        VendorRef { format: Format::Entra, event_type: activity.to_owned(), event_id: string_at(res, &["id"]) };
     if event.outcome.result == OutcomeResult::Unknown {
         if let Some(r) = str_at(res, &["result"]) {
             event.outcome.reason = Some(r.to_owned());
@@ -381,14 +379,23 @@ mod tests {
 
     #[test]
     fn update_user_strong_auth_methods() {
-        let props = ModifiedProperty::list(&[json!({"Name": "StrongAuthenticationMethod", "OldValue": "[]", "NewValue": "[{\"Default\": true,\"MethodType\": 7}]"})]);
-        assert!(matches!(directory_change_kind("Update user.", &props, &ChangeContext::default()), EventKind::MfaFactorEnrolled { .. }));
-        let props = ModifiedProperty::list(&[json!({"displayName": "OtherMail", "oldValue": "[]", "newValue": "[\"x@evil.example\"]"})]);
+        let props = ModifiedProperty::list(&[
+            json!({"Name": "StrongAuthenticationMethod", "OldValue": "[]", "NewValue": "[{\"Default\": true,\"MethodType\": 7}]"}),
+        ]);
+        assert!(matches!(
+            directory_change_kind("Update user.", &props, &ChangeContext::default()),
+            EventKind::MfaFactorEnrolled { .. }
+        ));
+        let props = ModifiedProperty::list(&[
+            json!({"displayName": "OtherMail", "oldValue": "[]", "newValue": "[\"x@evil.example\"]"}),
+        ]);
         assert_eq!(
             directory_change_kind("Update user", &props, &ChangeContext::default()),
             EventKind::RecoveryChange { channel: RecoveryChannel::Email }
         );
-        let props = ModifiedProperty::list(&[json!({"displayName": "DisplayName", "oldValue": "[\"a\"]", "newValue": "[\"b\"]"})]);
+        let props = ModifiedProperty::list(&[
+            json!({"displayName": "DisplayName", "oldValue": "[\"a\"]", "newValue": "[\"b\"]"}),
+        ]);
         assert_eq!(directory_change_kind("Update user", &props, &ChangeContext::default()), EventKind::Other);
     }
 

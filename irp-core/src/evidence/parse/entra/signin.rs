@@ -13,9 +13,7 @@ use serde_json::Value;
 use super::super::fields::{self, array_at, bool_at, path, str_at, string_at};
 use super::super::{FieldError, ParseResult};
 use super::{factor_name, geo, object_at, risk_cleared, risk_level};
-use crate::evidence::{
-    Event, EventKind, Format, Network, Outcome, OutcomeResult, RiskLevel, Target, VendorRef,
-};
+use crate::evidence::{Event, EventKind, Format, Network, Outcome, OutcomeResult, RiskLevel, Target, VendorRef};
 
 /// Interrupts that ask for a (further) strong authentication step.
 const CHALLENGE_CODES: &[i64] = &[50074, 50076, 50079, 50072, 50158];
@@ -38,15 +36,12 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
         },
     };
     let code = error_code(res, outer)?;
-    let (kind, outcome) = classify(res, code);
+    let (kind, mut outcome) = classify(res, code);
+    if code.is_none() {
+        outcome.result = textual_result(outer).unwrap_or(OutcomeResult::Unknown);
+    }
 
-    let mut event = Event::new(
-        string_at(res, &["id"]).unwrap_or_default(),
-        time,
-        user,
-        kind,
-        outcome,
-    );
+    let mut event = Event::new(string_at(res, &["id"]).unwrap_or_default(), time, user, kind, outcome);
     event.network = network(res, outer);
     event.user_agent = str_at(res, &["userAgent"]).map(str::to_owned);
     event.device_id = object_at(res, &["deviceDetail"]).and_then(|d| str_at(&d, &["deviceId"]).map(str::to_owned));
@@ -61,11 +56,8 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
             name: Some(resource.to_owned()),
         });
     }
-    let event_type = outer
-        .and_then(|o| str_at(o, &["category"]))
-        .or_else(|| str_at(res, &["Type"]))
-        .unwrap_or("signIn")
-        .to_owned();
+    let event_type =
+        outer.and_then(|o| str_at(o, &["category"])).or_else(|| str_at(res, &["Type"])).unwrap_or("signIn").to_owned();
     event.vendor = VendorRef { format: Format::Entra, event_type, event_id: string_at(res, &["id"]) };
     Ok(Some(event))
 }
@@ -96,6 +88,17 @@ fn error_code(res: &Value, outer: Option<&Value>) -> Result<Option<i64>, FieldEr
         }
     }
     Ok(None)
+}
+
+/// The wrapper's textual `resultType` / `resultSignature` ("Success", "Failure"), used only when no
+/// error code is given.
+fn textual_result(outer: Option<&Value>) -> Option<OutcomeResult> {
+    let outer = outer?;
+    ["resultType", "resultSignature"].iter().find_map(|k| match str_at(outer, &[k])?.to_ascii_lowercase().as_str() {
+        "success" => Some(OutcomeResult::Success),
+        "failure" => Some(OutcomeResult::Failure),
+        _ => None,
+    })
 }
 
 /// The event kind and outcome for an error code (see the module docs).
@@ -188,9 +191,9 @@ fn risk(res: &Value) -> Option<RiskLevel> {
     if risk_cleared(str_at(res, &["riskState"])) {
         return level.map(|_| RiskLevel::None);
     }
-    let has_detections = ["riskEventTypes", "riskEventTypes_v2"].iter().any(|k| {
-        array_at(res, &[k]).iter().any(|t| t.as_str().is_some_and(|s| !s.is_empty() && s != "none"))
-    });
+    let has_detections = ["riskEventTypes", "riskEventTypes_v2"]
+        .iter()
+        .any(|k| array_at(res, &[k]).iter().any(|t| t.as_str().is_some_and(|s| !s.is_empty() && s != "none")));
     match level {
         Some(l) if has_detections => Some(l.max(RiskLevel::Medium)),
         None if has_detections => Some(RiskLevel::Medium),
