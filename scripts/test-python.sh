@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Python package into a virtualenv and checks it: pytest suite, stub check
-# (mypy.stubtest against the compiled module), strict mypy over the package, tests and
-# examples, and the offline-assessment example on bundled sample data.
+# Builds the Python package into a virtualenv and checks it: pytest suite (including JSON parity
+# with the `irp` CLI), stub check (mypy.stubtest against the compiled module), strict mypy over
+# the package, tests and examples, and the offline-assessment example on bundled sample data.
 #
 # Needs only python3 (with venv and pip), cargo, and network access to PyPI and crates.io on
 # the first run. Idempotent: the venv and cargo's build cache are reused; the pinned tools are
@@ -31,6 +31,10 @@ fi
 
 echo "==> maturin develop (debug build)"
 VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --quiet -m irp-py/Cargo.toml
+
+echo "==> cargo build --bin irp (for the CLI/binding JSON parity test)"
+cargo build --quiet --bin irp
+export IRP_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/irp"
 
 echo "==> pytest"
 "$python" -m pytest -q irp-py/tests "$@"

@@ -61,10 +61,21 @@ impl PyLikelihood {
 
 #[pymethods]
 impl PyLikelihood {
-    /// The stable lower-case name used in JSON (`"high"`).
+    /// The stable lower-case name used in JSON (`"high"`), as a `StrEnum` member's value.
     #[getter]
     fn value(&self) -> &'static str {
         self.label()
+    }
+
+    /// The member name (`"HIGH"`), as an `Enum` member's name.
+    #[getter]
+    fn name(&self) -> &'static str {
+        match self {
+            PyLikelihood::Low => "LOW",
+            PyLikelihood::Medium => "MEDIUM",
+            PyLikelihood::High => "HIGH",
+            PyLikelihood::Confirmed => "CONFIRMED",
+        }
     }
 
     /// Parses a lower-case name as found in JSON (`"high"`).
@@ -325,7 +336,7 @@ impl PyAssessment {
         format!(
             "Assessment(user={}, likelihood=Likelihood.{}, score={:?}, signals={}, events_considered={})",
             repr_str(self.inner.user.as_str()),
-            self.likelihood.label().to_uppercase(),
+            self.likelihood.name(),
             self.inner.score,
             self.signals.len(),
             self.inner.events_considered

@@ -116,7 +116,9 @@ def test_likelihood_is_an_ordered_enum() -> None:
     assert sorted(reversed(order)) == order
     assert [int(level) for level in order] == [0, 1, 2, 3]
     assert [str(level) for level in order] == ["low", "medium", "high", "confirmed"]
-    assert irp.Likelihood.parse("High") is irp.Likelihood.HIGH or irp.Likelihood.parse("High") == irp.Likelihood.HIGH
+    assert [level.name for level in order] == ["LOW", "MEDIUM", "HIGH", "CONFIRMED"]
+    assert [level.value for level in order] == ["low", "medium", "high", "confirmed"]
+    assert irp.Likelihood.parse("High") == irp.Likelihood.HIGH
     assert len({*order, irp.Likelihood.HIGH}) == 4
     assert repr(irp.Likelihood.HIGH) == "Likelihood.HIGH"
     with pytest.raises(ValueError, match="unknown likelihood"):

@@ -84,7 +84,11 @@ class Likelihood:
 
     @property
     def value(self) -> str:
-        """The stable lower-case name used in JSON (``"high"``)."""
+        """The stable lower-case name used in JSON (``"high"``), as a ``StrEnum`` member's value."""
+
+    @property
+    def name(self) -> str:
+        """The member name (``"HIGH"``), as an ``Enum`` member's name."""
 
     @staticmethod
     def parse(name: str) -> Likelihood:
