@@ -55,9 +55,16 @@ impl TimeRange {
 
 /// Assesses exported logs or vendor records.
 ///
-/// `events`: a path (`str` / `os.PathLike`, `.gz` read transparently), a list of paths, `bytes`,
-/// or an iterable of dicts (vendor JSON records, as a SOAR integration returns them).
-/// With `user`, returns that user's `Assessment`; without, every user's, highest score first.
+/// `events`: a path (`str` / `os.PathLike`; gzip is recognised and decompressed), a list of
+/// paths, `bytes`, a dict (one record or a vendor page such as `{"value": [...]}`), or an
+/// iterable of dicts (vendor JSON records, as a SOAR integration returns them).
+/// `user`: assess only this user and return one `Assessment`; without it, return every user's,
+/// highest score first. `policy`: a `Policy`, TOML text or a dict. `format`: `auto` (sniff each
+/// record), `okta`, `entra`, `o365`, `workspace` or `udm`. `since` / `until`: keep only events in
+/// `[since, until)`, as timezone-aware datetimes or RFC 3339 strings (e.g. `until` = the alert time).
+///
+/// Raises `ParseError` (with `source`, `line`, `column`, `field`) on bad input, `PolicyError` on a
+/// bad policy, `OSError` when a file cannot be opened, `ValueError` on a naive datetime.
 #[pyfunction]
 #[pyo3(signature = (events, user = None, policy = None, format = "auto", since = None, until = None))]
 pub fn assess<'py>(
@@ -86,7 +93,7 @@ pub fn assess<'py>(
         // `Assessor::only_user` always yields exactly one assessment.
         return match out.pop() {
             Some(one) => Ok(Bound::new(py, one)?.into_any()),
-            None => Err(PyIrpErr::Value("no assessment for the requested user".into())),
+            None => Err(PyIrpErr::Internal("no assessment for the requested user".into())),
         };
     }
     Ok(PyList::new(py, out)?.into_any())
@@ -195,7 +202,7 @@ fn ndjson<'py>(records: impl IntoIterator<Item = PyResult<Bound<'py, PyAny>>>) -
         path.push_str(&format!("events[{i}]"));
         let value = py_to_json(&record, &mut path)?;
         serde_json::to_writer(&mut out, &value)
-            .map_err(|e| PyIrpErr::Value(format!("events[{i}]: not serialisable: {e}")))?;
+            .map_err(|e| PyIrpErr::Internal(format!("events[{i}]: not serialisable: {e}")))?;
         out.push(b'\n');
     }
     Ok(out)

@@ -44,6 +44,8 @@ pub enum PyIrpErr {
         /// The I/O error.
         error: io::Error,
     },
+    /// irp itself failed (an internal invariant, not the caller's input): the base `IrpError`.
+    Internal(String),
     /// The caller passed a value of the right type but an unusable content (naive datetime,
     /// unknown format name).
     Value(String),
@@ -93,6 +95,7 @@ impl From<PyIrpErr> for PyErr {
                     _ => PyOSError::new_err(message),
                 }
             }
+            PyIrpErr::Internal(message) => IrpError::new_err(message),
             PyIrpErr::Value(message) => PyValueError::new_err(message),
             PyIrpErr::Type(message) => PyTypeError::new_err(message),
             PyIrpErr::Py(e) => e,
@@ -158,4 +161,47 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConnectorError", py.get_type::<ConnectorError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(err: &PyErr, name: &str) -> String {
+        Python::attach(|py| err.value(py).getattr(name).and_then(|v| v.repr()).map(|r| r.to_string()).unwrap())
+    }
+
+    #[test]
+    fn evidence_errors_become_parse_errors_with_a_position() {
+        Python::initialize();
+        let err: PyErr = PyIrpErr::from(EvidenceError::InvalidField {
+            source_name: "okta.jsonl".into(),
+            line: 7,
+            field: "published".into(),
+            message: "not a time".into(),
+        })
+        .into();
+        Python::attach(|py| {
+            assert!(err.is_instance_of::<ParseError>(py));
+            assert!(err.is_instance_of::<IrpError>(py));
+        });
+        assert_eq!(attr(&err, "source"), "'okta.jsonl'");
+        assert_eq!(attr(&err, "line"), "7");
+        assert_eq!(attr(&err, "column"), "None");
+        assert_eq!(attr(&err, "field"), "'published'");
+    }
+
+    #[test]
+    fn io_and_policy_errors_keep_their_python_class() {
+        Python::initialize();
+        let missing: PyErr =
+            PyIrpErr::Io { path: "x.jsonl".into(), error: io::Error::from(io::ErrorKind::NotFound) }.into();
+        let policy: PyErr = PyIrpErr::from(CorePolicyError::Invalid("bad".into())).into();
+        Python::attach(|py| {
+            assert!(missing.is_instance_of::<PyFileNotFoundError>(py));
+            assert!(missing.value(py).to_string().starts_with("x.jsonl: "));
+            assert!(policy.is_instance_of::<PolicyError>(py));
+            assert!(!policy.is_instance_of::<ParseError>(py));
+        });
+    }
 }

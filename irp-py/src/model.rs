@@ -13,7 +13,7 @@ use crate::convert::json_to_py;
 use crate::errors::{PyIrpErr, PyIrpResult};
 
 fn newer_core(what: &str, name: &str) -> PyIrpErr {
-    PyIrpErr::Value(format!("irp-core returned a {what} (`{name}`) this binding does not know; upgrade irp"))
+    PyIrpErr::Internal(format!("irp-core returned a {what} (`{name}`) this binding does not know; rebuild irp-py"))
 }
 
 /// The runbook's answer to "is this account compromised?", ordered LOW < MEDIUM < HIGH < CONFIRMED.
@@ -311,7 +311,7 @@ impl PyAssessment {
     /// The assessment as plain JSON-compatible Python objects (the `irp assess --json` object).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyIrpResult<Bound<'py, PyAny>> {
         let json = serde_json::to_value(self.inner.contract())
-            .map_err(|e| PyIrpErr::Value(format!("assessment is not serialisable: {e}")))?;
+            .map_err(|e| PyIrpErr::Internal(format!("assessment is not serialisable: {e}")))?;
         Ok(json_to_py(py, &json)?)
     }
 
@@ -329,7 +329,7 @@ impl PyAssessment {
                 serde::Serialize::serialize(&contract, &mut ser).map(|()| String::from_utf8_lossy(&out).into_owned())
             }
         };
-        text.map_err(|e| PyIrpErr::Value(format!("assessment is not serialisable: {e}")))
+        text.map_err(|e| PyIrpErr::Internal(format!("assessment is not serialisable: {e}")))
     }
 
     fn __repr__(&self) -> String {
