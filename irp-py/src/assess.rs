@@ -125,9 +125,16 @@ fn run(
     Ok(assessor.finish())
 }
 
-/// Reads one whole source before handing its events over, so a bad record leaves nothing of
-/// that source half-assessed (the `Assessor::push_source` guarantee, plus the time range).
+/// Reads one source into the assessor. A bad record leaves nothing of that source behind.
 fn push(assessor: &mut Assessor, name: &str, input: impl BufRead, format: Format, range: TimeRange) -> PyIrpResult<()> {
+    if range.since.is_none() && range.until.is_none() {
+        // The core path: buffers only the events it keeps and undoes a failed source's
+        // tenant-wide facts.
+        assessor.push_source(name, input, format)?;
+        return Ok(());
+    }
+    // With a time range, events are filtered before the assessor sees them (out-of-range events
+    // teach it nothing either), and only handed over once the whole source has parsed.
     let mut batch = Vec::new();
     for event in RecordReader::new(name, input, format) {
         let event = event?;
