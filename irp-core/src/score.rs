@@ -32,7 +32,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{Severity, Signal, SignalKind, ATTACK_VERSION};
-use crate::evidence::{Event, EventId, UserId};
+use crate::evidence::{Event, EventId, EventKind, UserId};
 
 /// The runbook's answer to "is this account compromised?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -391,7 +391,14 @@ type Index<'e> = BTreeMap<&'e EventId, &'e Event>;
 
 /// How an action is tied to an access signal, for the explanation.
 fn link(access: &Event, action: &Signal, events: &Index<'_>) -> Option<String> {
-    let action_events: Vec<&Event> = action.events.iter().filter_map(|id| events.get(id).copied()).collect();
+    // Only the events that *are* the action count: detectors may cite the sign-in an action
+    // followed as context, and that sign-in trivially shares its own IP and session.
+    let action_events: Vec<&Event> = action
+        .events
+        .iter()
+        .filter_map(|id| events.get(id).copied())
+        .filter(|e| e.id != access.id && !is_sign_in(&e.kind))
+        .collect();
     if let Some(sid) = access.session_id.as_deref().filter(|s| !s.is_empty()) {
         if action_events.iter().any(|e| e.session_id.as_deref() == Some(sid)) {
             return Some("the same session".to_owned());
@@ -399,6 +406,19 @@ fn link(access: &Event, action: &Signal, events: &Index<'_>) -> Option<String> {
     }
     let ip = access.network.ip?;
     action_events.iter().any(|e| e.network.ip == Some(ip)).then(|| format!("the same IP {ip}"))
+}
+
+/// Sign-in and MFA steps: how someone got in, never what they did once in.
+fn is_sign_in(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Login
+            | EventKind::Logout
+            | EventKind::TokenRefresh
+            | EventKind::MfaChallengeSent { .. }
+            | EventKind::MfaApproved { .. }
+            | EventKind::MfaDenied { .. }
+    )
 }
 
 struct Chain<'s> {
@@ -551,7 +571,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::evidence::{EventKind, Outcome};
+    use crate::evidence::{EventKind, Outcome, RuleChange};
 
     fn at(minutes: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap() + Duration::minutes(minutes)
@@ -561,6 +581,14 @@ mod tests {
         let mut e = Event::new(id, at(minutes), "alice@example.com", EventKind::Login, Outcome::success());
         e.network.ip = ip.parse().ok();
         e.session_id = session.map(str::to_owned);
+        e
+    }
+
+    /// An attacker action: an inbox rule created.
+    fn act(id: &str, minutes: i64, ip: &str, session: Option<&str>) -> Event {
+        let mut e = ev(id, minutes, ip, session);
+        e.kind =
+            EventKind::InboxRule { change: RuleChange::Created, name: None, forward_to: Vec::new(), hides_mail: true };
         e
     }
 
@@ -666,7 +694,7 @@ mod tests {
         let events = vec![
             ev("home", 0, "198.51.100.7", Some("s-home")),
             ev("login", 600, "203.0.113.9", Some("s-evil")),
-            ev("rule", rule_minutes, rule_ip, rule_session),
+            act("rule", rule_minutes, rule_ip, rule_session),
         ];
         let signals = vec![
             sig(SignalKind::NewCountry, Severity::Medium, 600, &["login"]),
@@ -716,6 +744,14 @@ mod tests {
     }
 
     #[test]
+    fn the_sign_in_an_action_cites_as_context_is_not_the_link() {
+        // The rule's signal cites the suspicious sign-in as context; the rule itself came from home.
+        let (mut signals, events) = takeover("198.51.100.7", Some("s-home"), 700);
+        signals[1].events = vec![EventId("login".into()), EventId("rule".into())];
+        assert_eq!(run(&signals, &events).0, Likelihood::Medium);
+    }
+
+    #[test]
     fn weak_chain_adds_points_but_does_not_confirm() {
         let (mut signals, events) = takeover("203.0.113.9", None, 700);
         signals[0].severity = Severity::Low;
@@ -731,7 +767,7 @@ mod tests {
         let events = vec![
             ev("home", 0, "198.51.100.7", None),
             ev("far", 30, "203.0.113.9", None),
-            ev("rule", 90, "198.51.100.7", None),
+            act("rule", 90, "198.51.100.7", None),
         ];
         let signals = vec![
             sig(SignalKind::ImpossibleTravel, Severity::High, 30, &["home", "far"]),
@@ -797,7 +833,14 @@ mod tests {
                 specs
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (t, ip, s))| ev(IDS[i], t, IPS[ip], s.map(|s| ["s1", "s2"][s])))
+                    .map(|(i, (t, ip, s))| {
+                        let session = s.map(|s| ["s1", "s2"][s]);
+                        if i % 2 == 0 {
+                            ev(IDS[i], t, IPS[ip], session)
+                        } else {
+                            act(IDS[i], t, IPS[ip], session)
+                        }
+                    })
                     .collect()
             },
         )

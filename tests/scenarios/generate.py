@@ -7,7 +7,9 @@ testdata/samples/panther_scenarios/*.jsonl), Microsoft Graph beta signIn
 (testdata/samples/msgraph_docs/beta_signin-list_example1_response.json) and the Office 365
 Management Activity API (PascalCase, as the API returns it; Panther's copy is lower-cased).
 
-Addresses are documentation ranges (RFC 5737 / RFC 3849); geo and ASN facts are what the vendor
+Addresses are reserved ranges: documentation (RFC 5737 / RFC 3849) for travel, VPN and attackers,
+and one benchmarking /24 per home (198.18.0.0/15, RFC 2544) so that colleagues do not look like
+one shared office network; geo and ASN facts are what the vendor
 would have attached. Every scenario has three weeks of baseline history for every user of the
 tenant, so novelty detectors are past any learning period, and the incident on the last day.
 
@@ -136,12 +138,12 @@ def user(name, email, okta_id, ip, place, net, ua, device):
 
 
 TENANT = [
-    user("Alice Nguyen", "alice@example.com", "00u1alice0000000001", "198.51.100.10", NYC, VERIZON, MAC_CHROME, "guo1alicemac"),
-    user("Bob Smith", "bob@example.com", "00u1bob000000000002", "198.51.100.20", SF, COMCAST, WIN_EDGE, "guo1bobwin"),
-    user("Chen Wei", "chen@example.com", "00u1chen00000000003", "198.51.100.30", CHICAGO, ATT, MAC_CHROME, "guo1chenmac"),
-    user("Dana Park", "Dana.Park@example.com", "00u1dana00000000004", "198.51.100.40", NYC, SPECTRUM, MAC_CHROME, "guo1danamac"),
-    user("Fatima Khan", "fatima@example.com", "00u1fatima000000005", "198.51.100.50", LONDON, BT, WIN_CHROME, "guo1fatimawin"),
-    user("Greg Olsen", "greg@example.com", "00u1greg00000000006", "198.51.100.60", AUSTIN, SPECTRUM, LINUX_FIREFOX, "guo1greglinux"),
+    user("Alice Nguyen", "alice@example.com", "00u1alice0000000001", "198.18.10.10", NYC, VERIZON, MAC_CHROME, "guo1alicemac"),
+    user("Bob Smith", "bob@example.com", "00u1bob000000000002", "198.18.20.20", SF, COMCAST, WIN_EDGE, "guo1bobwin"),
+    user("Chen Wei", "chen@example.com", "00u1chen00000000003", "198.18.30.30", CHICAGO, ATT, MAC_CHROME, "guo1chenmac"),
+    user("Dana Park", "Dana.Park@example.com", "00u1dana00000000004", "198.18.40.40", NYC, SPECTRUM, MAC_CHROME, "guo1danamac"),
+    user("Fatima Khan", "fatima@example.com", "00u1fatima000000005", "198.18.50.50", LONDON, BT, WIN_CHROME, "guo1fatimawin"),
+    user("Greg Olsen", "greg@example.com", "00u1greg00000000006", "198.18.60.60", AUSTIN, SPECTRUM, LINUX_FIREFOX, "guo1greglinux"),
 ]
 ALICE, BOB, CHEN, DANA, FATIMA, GREG = TENANT
 # Users who exist only as spray targets: enough distinct accounts for any spray threshold (≥ 15-30).
@@ -186,11 +188,11 @@ def benign():
         t = START + timedelta(days=d, hours=20)
         okta.login(t, DANA, vpn_ip, vpn_place, CORPVPN, DANA["ua"], f"102vpn{d:04d}", device=DANA["device"])
     # Thursday 16th: last login at home in the afternoon, overnight flight, first London login Friday 09:05 BST.
-    okta.login(datetime(2024, 5, 17, 8, 5, tzinfo=timezone.utc), DANA, "192.0.2.77", LONDON, HOTEL, DANA["ua"],
+    okta.login(datetime(2024, 5, 17, 8, 5, tzinfo=timezone.utc), DANA, "198.19.77.7", LONDON, HOTEL, DANA["ua"],
                "102danatrip0001", device=DANA["device"])
-    okta.sso(datetime(2024, 5, 17, 8, 9, tzinfo=timezone.utc), DANA, "192.0.2.77", LONDON, HOTEL, DANA["ua"],
+    okta.sso(datetime(2024, 5, 17, 8, 9, tzinfo=timezone.utc), DANA, "198.19.77.7", LONDON, HOTEL, DANA["ua"],
              "102danatrip0001")
-    okta.login(datetime(2024, 5, 18, 9, 50, tzinfo=timezone.utc), DANA, "192.0.2.77", LONDON, HOTEL, DANA["ua"],
+    okta.login(datetime(2024, 5, 18, 9, 50, tzinfo=timezone.utc), DANA, "198.19.77.7", LONDON, HOTEL, DANA["ua"],
                "102danatrip0002", device=DANA["device"])
     # Back home on Sunday (flight lands 21:00Z); Monday: IPv6 at home, then a hop onto the VPN.
     okta.login(datetime(2024, 5, 19, 23, 0, tzinfo=timezone.utc), DANA, DANA["ip"], NYC, DANA["net"], DANA["ua"],
@@ -292,10 +294,10 @@ def session_hijack():
 
 CONTOSO = [
     # upn, display, object id, ip, place, net, ua
-    ("erin@contoso.com", "Erin Walsh", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a01", "198.51.100.110", SEATTLE, COMCAST, WIN_EDGE),
-    ("frank@contoso.com", "Frank Osei", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a02", "198.51.100.120", SEATTLE, COMCAST, MAC_CHROME),
-    ("grace@contoso.com", "Grace Lin", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a03", "198.51.100.130", SF, ATT, WIN_EDGE),
-    ("hugo@contoso.com", "Hugo Brandt", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a04", "198.51.100.140", CHICAGO, SPECTRUM, WIN_CHROME),
+    ("erin@contoso.com", "Erin Walsh", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a01", "198.18.110.110", SEATTLE, COMCAST, WIN_EDGE),
+    ("frank@contoso.com", "Frank Osei", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a02", "198.18.120.120", SEATTLE, COMCAST, MAC_CHROME),
+    ("grace@contoso.com", "Grace Lin", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a03", "198.18.130.130", SF, ATT, WIN_EDGE),
+    ("hugo@contoso.com", "Hugo Brandt", "8a1f0c1e-0b6d-4f55-9b0e-6d2f3c4b5a04", "198.18.140.140", CHICAGO, SPECTRUM, WIN_CHROME),
 ]
 TENANT_ID = "4f7a7bc2-28e2-46a3-b90e-5ade5bc90138"
 
