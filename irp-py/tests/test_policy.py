@@ -66,15 +66,16 @@ def test_every_policy_form_gives_the_default_verdict(
 
 def test_policy_changes_the_verdict(attack_files: list[Path]) -> None:
     default = irp.assess(attack_files, user=VICTIM)
-    # Raising every threshold beyond reach leaves the same signals but a Low verdict.
-    strict = {"score": {"medium_at": 1000.0, "high_at": 1000.0, "confirmed_at": 1000.0}}
-    relaxed = irp.assess(attack_files, user=VICTIM, policy=strict)
-    assert default.likelihood >= irp.Likelihood.HIGH
-    assert relaxed.signals == default.signals
-    assert relaxed.likelihood < default.likelihood
-    # A one-hour window leaves only the admin grant's hour to assess.
-    narrow = irp.assess(attack_files, user=VICTIM, policy="window_hours = 1")
-    assert {s.kind for s in narrow.signals} < {s.kind for s in default.signals}
+    assert default.likelihood == irp.Likelihood.HIGH
+    # Trusting the attacker's egress (as if it were the corporate VPN) silences the location
+    # signal and the "new network" part of the brute-force finding.
+    trusted = irp.assess(attack_files, user=VICTIM, policy='trusted_networks = ["194.88.246.0/24"]')
+    assert trusted.likelihood == irp.Likelihood.LOW
+    assert "new_country" not in {s.kind for s in trusted.signals}
+    # Nine failures are below a threshold of ten: no brute-force finding at all.
+    lenient = irp.assess(attack_files, user=VICTIM, policy={"detect": {"brute_force_min_failures": 10}})
+    assert "brute_force_success" not in {s.kind for s in lenient.signals}
+    assert lenient.likelihood < default.likelihood
 
 
 def test_bad_policy_argument_type() -> None:

@@ -11,24 +11,38 @@ import pytest
 import irp
 from conftest import ATTACK_UNTIL, SCENARIOS, VICTIM
 
+SUCCESS_FROM_FRANCE = "d251ee38-0d2a-4798-9f9f-5b77f110bde9"
+
 
 @pytest.fixture
 def verdict(attack_files: list[Path]) -> irp.Assessment:
     return irp.assess(attack_files, user=VICTIM)
 
 
-def test_attack_sequence_is_at_least_high(verdict: irp.Assessment) -> None:
+def test_brute_force_then_success_from_a_new_country_is_high(verdict: irp.Assessment) -> None:
     assert verdict.user == VICTIM
-    assert verdict.likelihood >= irp.Likelihood.HIGH
+    assert verdict.likelihood == irp.Likelihood.HIGH
     assert verdict.score >= 60.0
-    kinds = {s.kind for s in verdict.signals}
-    # Failures from four countries then a success, and an admin grant from the same IP.
-    assert "brute_force_success" in kinds
-    assert "privilege_grant" in kinds
-    grant = next(s for s in verdict.signals if s.kind == "privilege_grant")
+    assert [s.kind for s in verdict.signals] == ["new_country", "brute_force_success"]
+    brute = verdict.signals[1]
+    assert brute.severity == irp.Severity.HIGH
+    assert "T1110.001" in brute.techniques
+    # Nine failures from four IPs, then the success from France, which is the decisive event.
+    assert len(brute.events) == 10
+    assert brute.events[-1] == SUCCESS_FROM_FRANCE
+    assert brute.time == datetime(2021, 6, 25, 21, 41, 3, 490000, tzinfo=timezone.utc)
+    assert verdict.signals[0].events == (SUCCESS_FROM_FRANCE,)
+
+
+def test_the_attackers_new_admin_is_flagged() -> None:
+    # The grant is attributed to its target: the account that received the admin role.
+    everything = sorted(SCENARIOS.glob("okta-add-administrator__*.jsonl"))
+    new_admin = irp.assess(everything, user="thomas12223391@gmail.com", until=ATTACK_UNTIL)
+    assert new_admin.likelihood == irp.Likelihood.HIGH
+    [grant] = new_admin.signals
+    assert (grant.kind, grant.severity) == ("privilege_grant", irp.Severity.HIGH)
     assert grant.events == ("a87a0528-68e2-4500-a82c-de27f161f2f3",)
     assert grant.time == datetime(2021, 6, 26, 21, 27, 3, 490000, tzinfo=timezone.utc)
-    assert all(t.startswith("T") for s in verdict.signals for t in s.techniques)
 
 
 def test_baseline_logins_alone_are_low() -> None:
