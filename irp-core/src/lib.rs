@@ -14,6 +14,10 @@
 //! | [`score`] | signals to a [`Likelihood`](score::Likelihood) with a breakdown |
 //! | [`policy`] | every threshold, allow-list and protected account, loadable from TOML |
 //! | [`assess`] | the whole Identification decision: events in, one [`Assessment`](score::Assessment) per user out |
+//! | [`incident`] / [`phase`] | the incident record and the PICERL phase state machine |
+//! | [`action`] / [`approval`] | typed response actions and the approvals that authorise them |
+//! | [`runbook`] | the sans-IO engine: effects out, outcomes in |
+//! | [`report`] | case comments and the final report (Markdown, HTML) |
 //!
 //! ```
 //! use irp_core::{assess::Assessor, evidence::Format, policy::Policy};
@@ -32,3 +36,10 @@ pub mod detect;
 pub mod evidence;
 pub mod policy;
 pub mod score;
+
+pub mod action;
+pub mod approval;
+pub mod incident;
+pub mod phase;
+pub mod report;
+pub mod runbook;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::detect::DetectPolicy;
 use crate::evidence::UserId;
+use crate::runbook::RunbookPolicy;
 use crate::score::ScorePolicy;
 
 /// Why a policy could not be loaded.
@@ -43,6 +44,8 @@ pub struct Policy {
     pub detect: DetectPolicy,
     /// Likelihood thresholds and weights (`[score]`).
     pub score: ScorePolicy,
+    /// Runbook settings (`[runbook]`): approval expiry, two-approver rules, retries, monitoring.
+    pub runbook: RunbookPolicy,
 }
 
 impl Default for Policy {
@@ -54,6 +57,7 @@ impl Default for Policy {
             protected_accounts: Vec::new(),
             detect: DetectPolicy::default(),
             score: ScorePolicy::default(),
+            runbook: RunbookPolicy::default(),
         }
     }
 }
