@@ -4,41 +4,21 @@
 //! Python objects are turned into owned Rust data first (paths, bytes, or NDJSON text for
 //! dicts); then the interpreter is released while files are read, parsed and assessed.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor};
-use std::path::PathBuf;
+use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
-use flate2::bufread::MultiGzDecoder;
 use irp_core::assess::Assessor;
 use irp_core::evidence::{Event, Format, RecordReader};
 use irp_core::policy::Policy;
 use irp_core::score::Assessment;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::PyList;
 
-use crate::convert::{extract_time, py_to_json};
+use crate::convert::extract_time;
 use crate::errors::{PyIrpErr, PyIrpResult};
+use crate::evidence::{evidence_arg, format_arg, Evidence};
 use crate::model::PyAssessment;
 use crate::policy::policy_arg;
-
-/// Source name used in errors for records passed as Python objects; `line` is the 1-based
-/// position of the record in the iterable.
-const RECORDS_SOURCE: &str = "<records>";
-/// Source name used in errors for evidence passed as bytes.
-const BYTES_SOURCE: &str = "<bytes>";
-/// The two bytes every gzip member starts with.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-/// Evidence, owned, ready to be read without the interpreter.
-enum Evidence {
-    /// Export files (NDJSON / JSON, optionally gzip-compressed).
-    Paths(Vec<PathBuf>),
-    /// An export in memory (optionally gzip-compressed).
-    Bytes(Vec<u8>),
-    /// Records serialised as NDJSON, one record per line.
-    Records(Vec<u8>),
-}
 
 /// Keeps only events inside `[since, until)`.
 #[derive(Clone, Copy)]
@@ -76,9 +56,7 @@ pub fn assess<'py>(
     since: Option<&Bound<'py, PyAny>>,
     until: Option<&Bound<'py, PyAny>>,
 ) -> PyIrpResult<Bound<'py, PyAny>> {
-    let format = Format::from_name(&format.to_ascii_lowercase()).ok_or_else(|| {
-        PyIrpErr::Value(format!("unknown format `{format}` (auto, okta, entra, o365, workspace, udm)"))
-    })?;
+    let format = format_arg(format)?;
     let policy = policy_arg(policy)?;
     let range = TimeRange {
         since: since.filter(|t| !t.is_none()).map(|t| extract_time(t, "since")).transpose()?,
@@ -111,17 +89,7 @@ fn run(
     if let Some(user) = user {
         assessor = assessor.only_user(user);
     }
-    match evidence {
-        Evidence::Paths(paths) => {
-            for path in paths {
-                let name = path.display().to_string();
-                let file = File::open(&path).map_err(|error| PyIrpErr::Io { path: name.clone(), error })?;
-                push(&mut assessor, &name, maybe_gunzip(BufReader::new(file)), format, range)?;
-            }
-        }
-        Evidence::Bytes(bytes) => push(&mut assessor, BYTES_SOURCE, maybe_gunzip(Cursor::new(bytes)), format, range)?,
-        Evidence::Records(ndjson) => push(&mut assessor, RECORDS_SOURCE, Cursor::new(ndjson), format, range)?,
-    }
+    evidence.for_each_source(|name, input| push(&mut assessor, name, input, format, range))?;
     Ok(assessor.finish())
 }
 
@@ -146,99 +114,4 @@ fn push(assessor: &mut Assessor, name: &str, input: impl BufRead, format: Format
         assessor.push_event(event);
     }
     Ok(())
-}
-
-/// Decompresses gzip input, recognised by its magic bytes rather than a file name so that
-/// `.gz` files, renamed files and compressed bytes all work.
-fn maybe_gunzip<'a, R: BufRead + 'a>(mut input: R) -> Box<dyn BufRead + 'a> {
-    let is_gzip = input.fill_buf().map(|head| head.starts_with(&GZIP_MAGIC)).unwrap_or(false);
-    if is_gzip {
-        Box::new(BufReader::new(MultiGzDecoder::new(input)))
-    } else {
-        Box::new(input)
-    }
-}
-
-/// Classifies the `events=` argument and copies it into owned Rust data.
-fn evidence_arg(events: &Bound<'_, PyAny>) -> PyIrpResult<Evidence> {
-    // bytes before paths: `os.fspath` would accept bytes as a path too.
-    if let Ok(bytes) = events.cast::<PyBytes>() {
-        return Ok(Evidence::Bytes(bytes.as_bytes().to_vec()));
-    }
-    if let Ok(bytes) = events.cast::<PyByteArray>() {
-        return Ok(Evidence::Bytes(bytes.to_vec()));
-    }
-    if is_path(events)? {
-        return Ok(Evidence::Paths(vec![events.extract()?]));
-    }
-    if events.cast::<PyMapping>().is_ok() {
-        // One JSON document: a single record, or a vendor page such as `{"value": [...]}`.
-        return Ok(Evidence::Records(ndjson([Ok(events.clone())])?));
-    }
-    if events.is_instance_of::<PyList>() || events.is_instance_of::<PyTuple>() {
-        let first_is_path = match events.try_iter()?.next() {
-            Some(first) => is_path(&first?)?,
-            None => false,
-        };
-        if first_is_path {
-            let paths = events.try_iter()?.map(|p| p?.extract::<PathBuf>()).collect::<PyResult<Vec<_>>>()?;
-            return Ok(Evidence::Paths(paths));
-        }
-    }
-    match events.try_iter() {
-        Ok(iter) => Ok(Evidence::Records(ndjson(iter)?)),
-        Err(_) => Err(PyIrpErr::Type(format!(
-            "events: expected a path, a list of paths, bytes, or an iterable of dicts, found `{}`",
-            events.get_type().name()?
-        ))),
-    }
-}
-
-/// True for `str` and `os.PathLike` objects.
-fn is_path(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
-    Ok(obj.is_instance_of::<PyString>() || obj.hasattr("__fspath__")?)
-}
-
-/// Serialises each record on its own line, so the file reader (and its line numbers) apply.
-fn ndjson<'py>(records: impl IntoIterator<Item = PyResult<Bound<'py, PyAny>>>) -> PyIrpResult<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut path = String::new();
-    for (i, record) in records.into_iter().enumerate() {
-        let record = record?;
-        path.clear();
-        path.push_str(&format!("events[{i}]"));
-        let value = py_to_json(&record, &mut path)?;
-        serde_json::to_writer(&mut out, &value)
-            .map_err(|e| PyIrpErr::Internal(format!("events[{i}]: not serialisable: {e}")))?;
-        out.push(b'\n');
-    }
-    Ok(out)
-}
-
-/// Reads everything of a `Read` into memory; used by tests of the gzip sniffing.
-#[cfg(test)]
-fn read_all(mut input: impl std::io::Read) -> Vec<u8> {
-    let mut out = Vec::new();
-    input.read_to_end(&mut out).unwrap();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use flate2::write::GzEncoder;
-    use flate2::Compression;
-
-    use super::*;
-
-    #[test]
-    fn gzip_is_recognised_by_content() {
-        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-        enc.write_all(b"{\"a\":1}\n").unwrap();
-        let gz = enc.finish().unwrap();
-        assert_eq!(read_all(maybe_gunzip(Cursor::new(gz))), b"{\"a\":1}\n");
-        assert_eq!(read_all(maybe_gunzip(Cursor::new(b"plain".to_vec()))), b"plain");
-        assert_eq!(read_all(maybe_gunzip(Cursor::new(Vec::new()))), b"");
-    }
 }

@@ -7,6 +7,7 @@ use std::io;
 
 use irp_core::evidence::EvidenceError;
 use irp_core::policy::PolicyError as CorePolicyError;
+use irp_core::runbook::{EngineError, StateError};
 use pyo3::exceptions::{PyException, PyFileNotFoundError, PyOSError, PyPermissionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -20,7 +21,12 @@ create_exception!(
     "Evidence could not be read: `source`, `line`, `column` and `field` say where."
 );
 create_exception!(irp, PolicyError, IrpError, "A policy is malformed or has an unknown key.");
-create_exception!(irp, InvalidTransitionError, IrpError, "A runbook step is not allowed in the current phase.");
+create_exception!(
+    irp,
+    InvalidTransitionError,
+    IrpError,
+    "The runbook engine refused a call (unknown effect, wrong outcome, step not allowed now); its state is unchanged."
+);
 create_exception!(irp, ApprovalRefusedError, IrpError, "An action was refused, or its approval does not match it.");
 create_exception!(
     irp,
@@ -37,6 +43,10 @@ pub enum PyIrpErr {
     Evidence(EvidenceError),
     /// A bad policy.
     Policy(CorePolicyError),
+    /// The runbook engine refused a call (wrong effect id, wrong outcome, late decision).
+    Engine(EngineError),
+    /// A saved runbook state cannot be loaded or written.
+    State(StateError),
     /// Opening an evidence file failed.
     Io {
         /// The path as the caller gave it.
@@ -70,6 +80,18 @@ impl From<CorePolicyError> for PyIrpErr {
     }
 }
 
+impl From<EngineError> for PyIrpErr {
+    fn from(err: EngineError) -> Self {
+        PyIrpErr::Engine(err)
+    }
+}
+
+impl From<StateError> for PyIrpErr {
+    fn from(err: StateError) -> Self {
+        PyIrpErr::State(err)
+    }
+}
+
 impl From<PyErr> for PyIrpErr {
     fn from(err: PyErr) -> Self {
         PyIrpErr::Py(err)
@@ -87,6 +109,9 @@ impl From<PyIrpErr> for PyErr {
         match err {
             PyIrpErr::Evidence(e) => parse_error(&e),
             PyIrpErr::Policy(e) => PolicyError::new_err(e.to_string()),
+            // The engine's state is unchanged after any refusal: the step is not allowed now.
+            PyIrpErr::Engine(e) => InvalidTransitionError::new_err(e.to_string()),
+            PyIrpErr::State(e) => IrpError::new_err(e.to_string()),
             PyIrpErr::Io { path, error } => {
                 let message = format!("{path}: {error}");
                 match error.kind() {

@@ -6,8 +6,10 @@
 mod assess;
 mod convert;
 mod errors;
+mod evidence;
 mod model;
 mod policy;
+mod runbook;
 
 /// The native module.
 #[pyo3::pymodule(gil_used = false)]
@@ -20,6 +22,8 @@ mod _irp {
     use crate::model::{PyAssessment, PyContribution, PyLikelihood, PySeverity, PySignal};
     #[pymodule_export]
     use crate::policy::PyPolicy;
+    #[pymodule_export]
+    use crate::runbook::{PyEffect, PyRunbook};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -17,7 +17,7 @@ fn newer_core(what: &str, name: &str) -> PyIrpErr {
 }
 
 /// The runbook's answer to "is this account compromised?", ordered LOW < MEDIUM < HIGH < CONFIRMED.
-#[pyclass(frozen, eq, eq_int, ord, hash, name = "Likelihood", module = "irp._irp")]
+#[pyclass(frozen, eq, eq_int, ord, hash, from_py_object, name = "Likelihood", module = "irp._irp")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PyLikelihood {
     /// A single anomalous event, or the user confirmed it was them.

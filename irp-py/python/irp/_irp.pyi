@@ -13,6 +13,8 @@ __all__ = [
     "Severity",
     "Signal",
     "Policy",
+    "Effect",
+    "Runbook",
     "__version__",
     "IrpError",
     "ParseError",
@@ -54,7 +56,7 @@ class PolicyError(IrpError):
     """A policy is malformed or has an unknown key."""
 
 class InvalidTransitionError(IrpError):
-    """A runbook step is not allowed in the current phase."""
+    """The runbook engine refused a call (unknown effect, wrong outcome, step not allowed now); its state is unchanged."""
 
 class ApprovalRefusedError(IrpError):
     """An action was refused, or its approval does not match it."""
@@ -256,6 +258,154 @@ class Policy:
     @property
     def protected_accounts(self) -> tuple[str, ...]:
         """Accounts that need extra care before containment."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+# Runbook --------------------------------------------------------------------------------------
+
+@final
+class Effect:
+    """One call for the driver to make, then report with ``Runbook.resolve(effect.id, ...)``."""
+
+    @property
+    def id(self) -> int:
+        """Sequence number within the run; ``resolve`` names it."""
+
+    @property
+    def kind(self) -> str:
+        """What to do (``"fetch_case"``, ``"search_events"``, ``"request_approval"``, ``"execute_action"``, ...)."""
+
+    @property
+    def phase(self) -> str:
+        """The phase that asked for it (``"identification"``, ``"containment"``, ...)."""
+
+    @property
+    def issued_at(self) -> datetime:
+        """When it was handed out."""
+
+    @property
+    def not_before(self) -> datetime | None:
+        """Do not run before this time (monitoring checks); ``None``: run now."""
+
+    @property
+    def attempt(self) -> int:
+        """Attempt number, from 1 (comments and verifications are retried)."""
+
+    @property
+    def expected_outcome(self) -> str:
+        """The ``"outcome"`` this effect accepts besides ``"failed"`` (``"case"``, ``"events"``, ...)."""
+
+    @property
+    def role(self) -> str | None:
+        """The connector role that serves it (``"siem"``, ``"case_store"``, ``"identity_provider"``, ``"mailbox"``)."""
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The effect's arguments (``case_id``, ``user``, ``from``/``to``, ``markdown``, ``action``, ...)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole effect as the engine serialises it."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Runbook:
+    """One incident's runbook run: poll it for effects, run them with your own integrations, feed back their outcomes."""
+
+    def __new__(
+        cls,
+        user_id: str,
+        case_id: str,
+        alert_group_ids: Sequence[str] = ...,
+        initial_alert_details: Mapping[str, Any] | None = None,
+        policy: _PolicyArg = None,
+        dry_run: bool = False,
+        now: _Time = None,
+    ) -> Runbook: ...
+    def next_effects(self, now: _Time = None) -> list[Effect]:
+        """Every newly runnable effect (empty when waiting for outcomes or done)."""
+
+    def next_effect(self, now: _Time = None) -> Effect | None:
+        """The oldest effect awaiting its outcome, else the first newly runnable one; ``None`` when the run is over."""
+
+    @property
+    def pending(self) -> list[Effect]:
+        """Effects handed out and not yet resolved, oldest first."""
+
+    def resolve(self, effect_id: int, outcome: Mapping[str, Any], now: _Time = None) -> None:
+        """Feeds the outcome of an effect, in the engine's JSON shape (``{"outcome": "case", "case": {...}}``)."""
+
+    def resolve_events(self, effect_id: int, events: _Events, format: str = "auto", now: _Time = None) -> None:
+        """Resolves a ``search_events`` / ``check_monitoring`` effect with vendor records (as ``irp.assess`` reads them)."""
+
+    def approve(
+        self,
+        effect_id: int,
+        approvers: str | Sequence[str],
+        now: _Time = None,
+        expires_at: _Time = None,
+        comment: str | None = None,
+    ) -> None:
+        """Resolves a ``request_approval`` effect: each approver approves every action it names, as they are now."""
+
+    def refuse(self, effect_id: int, approver: str, reason: str, now: _Time = None) -> None:
+        """Resolves a ``request_approval`` effect with a refusal of every action it names."""
+
+    def fail(
+        self,
+        effect_id: int,
+        message: str,
+        may_have_been_applied: bool = False,
+        connector_missing: bool = False,
+        now: _Time = None,
+    ) -> None:
+        """Resolves any effect as failed."""
+
+    def record_decision(self, analyst: str, likelihood: Likelihood, reason: str, now: _Time = None) -> None:
+        """Records an analyst's decision (it can only raise the likelihood)."""
+
+    def abandon_pending(self, now: _Time = None) -> list[int]:
+        """Forgets effects in flight after a resume (an in-flight action is verified, never re-sent)."""
+
+    @property
+    def phase(self) -> str:
+        """The current phase."""
+
+    @property
+    def likelihood(self) -> Likelihood | None:
+        """The likelihood in force, once assessed."""
+
+    @property
+    def assessment(self) -> Assessment | None:
+        """The Identification assessment, once made."""
+
+    @property
+    def is_done(self) -> bool:
+        """True once the run is over."""
+
+    def plan(self) -> list[dict[str, Any]]:
+        """Every proposed action with its target, exact call and status."""
+
+    def summary(self) -> dict[str, Any] | None:
+        """How the run ended, or ``None`` while it is still running."""
+
+    def incident(self) -> dict[str, Any]:
+        """The incident: inputs, phase, assessment, actions, approvals and timeline."""
+
+    def report_markdown(self) -> str:
+        """The final report as Markdown."""
+
+    def report_html(self) -> str:
+        """The final report as self-contained HTML."""
+
+    def to_json(self) -> str:
+        """The whole state as versioned JSON."""
+
+    @staticmethod
+    def from_json(text: str) -> Runbook:
+        """Resumes a state written by ``to_json``."""
 
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
