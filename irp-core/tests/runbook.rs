@@ -168,6 +168,17 @@ fn confirmed_full_run_with_persistence_found_and_removed() {
     // The analyst's decision is in the timeline.
     assert!(rb.incident().timeline().iter().any(|e| e.what.contains("recorded likelihood confirmed")));
 
+    // Each phase comment documents what it did.
+    let containment = posted_markdown(&world, Phase::Containment);
+    assert!(containment.contains("`POST /api/v1/users/00u1alice/lifecycle/suspend`"), "{containment}");
+    assert!(containment.contains("verified: account status SUSPENDED"));
+    let eradication = posted_markdown(&world, Phase::Eradication);
+    assert!(eradication.contains("`rule-1`") && eradication.contains("**yes**") && eradication.contains("`rule-0`"));
+    let identification = posted_markdown(&world, Phase::Identification);
+    assert!(
+        identification.contains("Likelihood: confirmed") && identification.contains("Analyst decision by soc-lead")
+    );
+
     // Reports: escaped, self-contained, with metrics.
     let view = rb.view();
     let md = markdown::final_report(&view);
@@ -635,4 +646,17 @@ fn resume_at_every_effect_boundary_gives_the_same_run() {
         assert_eq!(r.to_json().unwrap(), reference, "resumed after effect {k} differs");
         assert_eq!(w.executed, world.executed);
     }
+}
+
+#[test]
+fn missing_case_store_blocks_at_the_first_comment() {
+    // Without a case store nothing can be documented, so no phase may complete (hard rule 3).
+    let mut world = World::confirmed();
+    world.roles = vec![ConnectorRole::Siem, ConnectorRole::IdentityProvider, ConnectorRole::Mailbox];
+    let mut rb = world.runbook(Policy::default(), false);
+    let summary = drive(&mut rb, &mut world);
+    assert!(matches!(summary.outcome, RunOutcome::Blocked { phase: Phase::Preparation, .. }));
+    assert!(world.executed.is_empty());
+    assert!(summary.problems.iter().any(|p| p.contains("case_store")));
+    assert!(!world.issued_kinds().contains(&"post_comment"), "no comment sent to a store that is not there");
 }

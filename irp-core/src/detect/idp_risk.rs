@@ -65,7 +65,12 @@ pub(crate) fn idp_risk(ctx: &UserContext<'_>) -> Vec<Signal> {
                 let name = detection.trim();
                 match KNOWN.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(name)) {
                     // The canonical spelling, so `UnlikelyTravel` and `unlikelyTravel` are one finding.
-                    Some(&(n, sev, t)) => (Key::Detection(n), e.risk.and_then(level).unwrap_or(sev).max(sev), t),
+                    // The vendor's own level when it gave one (Entra rates each detection), except
+                    // that the compromise-class detections are never rated below High.
+                    Some(&(n, sev, t)) => {
+                        let vendor = e.risk.and_then(level).filter(|_| sev < Severity::High);
+                        (Key::Detection(n), vendor.unwrap_or(sev), t)
+                    }
                     None => (Key::Detection(name), e.risk.and_then(level).unwrap_or(Severity::Medium), "T1078.004"),
                 }
             }
@@ -124,6 +129,11 @@ mod tests {
         assert_eq!(s[1].summary, "identity provider (auto) raised unlikelyTravel (2 times)");
         let s = run(idp_risk, &[], &[risk("x", 0, "security.threat.detected")]);
         assert_eq!(s[0].severity, Severity::Medium);
+        // The vendor's level wins for anomaly detections, never for compromise-class ones.
+        let low = B(risk("u", 0, "unfamiliarFeatures")).risk(RiskLevel::Low).build();
+        let leaked = B(risk("l", 1, "leakedCredentials")).risk(RiskLevel::Low).build();
+        let s = run(idp_risk, &[], &[low, leaked]);
+        assert_eq!((s[0].severity, s[1].severity), (Severity::Low, Severity::High));
     }
 
     #[test]

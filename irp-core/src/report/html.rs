@@ -348,6 +348,27 @@ mod tests {
     }
 
     #[test]
+    fn login_map_escapes_hostile_labels_and_colours_attackers() {
+        let p = |suspicious: bool, place: &str| LoginPoint {
+            event: crate::evidence::EventId("e".into()),
+            time: "2024-05-01T10:00:00Z".parse().unwrap(),
+            lat: 10.0,
+            lon: 20.0,
+            ip: Some("203.0.113.9".into()),
+            place: Some(place.into()),
+            suspicious,
+            success: true,
+        };
+        let svg = login_map_svg(&[p(false, "Paris"), p(true, "</title><script>alert(1)</script>")]);
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;/title&gt;&lt;script&gt;"));
+        assert_eq!(svg.matches("fill=\"#d33\"").count(), 1);
+        assert_eq!(svg.matches("fill=\"#2a6fd6\"").count(), 1);
+        // Equirectangular: (10N, 20E) on a 720x360 map.
+        assert!(svg.contains("cx=\"400.0\" cy=\"160.0\""));
+    }
+
+    #[test]
     fn projection_corners() {
         assert_eq!(project(90.0, -180.0, 360.0, 180.0), (0.0, 0.0));
         assert_eq!(project(-90.0, 180.0, 360.0, 180.0), (360.0, 180.0));

@@ -149,13 +149,12 @@ fn identification(view: &RunView<'_>, out: &mut String) {
             }
         }
     }
-    if !inc.considered().is_empty() || inc.likelihood() == Some(Likelihood::Low) {
-        let considered = crate::runbook::propose_containment(inc.likelihood().unwrap_or(Likelihood::Low)).considered;
-        if !considered.is_empty() {
-            out.push_str("\nTo consider (not proposed):\n");
-            for c in considered {
-                let _ = writeln!(out, "- {} — {}", c.kind.name(), escape(&c.reason));
-            }
+    // The matrix's "consider" column, listed for the analyst but not proposed.
+    let considered = crate::runbook::propose_containment(inc.likelihood().unwrap_or(Likelihood::Low)).considered;
+    if !considered.is_empty() {
+        out.push_str("\nTo consider (not proposed):\n");
+        for c in considered {
+            let _ = writeln!(out, "- {} — {}", c.kind.name(), escape(&c.reason));
         }
     }
     gaps(view, out);
@@ -366,7 +365,13 @@ pub fn dry_run_plan(view: &RunView<'_>) -> String {
         out.push_str("\nNo action would be proposed.\n");
     } else {
         out.push_str("\nWould propose, in order (each needs approval):\n\n");
-        let required = vec![0; 0];
+        let f = view.findings;
+        let protected = view.policy.is_protected(inc.user())
+            || f.user.as_ref().is_some_and(|u| u.privileged || view.policy.is_protected(&u.login));
+        let required: Vec<u8> = actions
+            .iter()
+            .map(|a| crate::approval::required_approvers(&a.kind, protected, &view.policy.runbook))
+            .collect();
         out.push_str(&approval_plan(&actions, &required));
     }
     if view.findings.sweep.is_some() {

@@ -93,6 +93,67 @@ pub fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::{Action, ActionId, CallStyle, Proposal, Recommendation};
+    use crate::evidence::{Event, EventKind, Outcome, UserId};
+    use crate::incident::{CaseId, Incident, IncidentInputs};
+    use crate::policy::Policy;
+    use crate::runbook::{Findings, RunOptions, Sweep};
+
+    #[test]
+    fn metrics_follow_their_definitions() {
+        let t0: DateTime<Utc> = "2024-05-01T10:00:00Z".parse().unwrap();
+        let inputs = IncidentInputs {
+            user_id: UserId::new("alice"),
+            case_id: CaseId("1".into()),
+            alert_group_identifiers: vec![],
+            initial_alert_details: None,
+        };
+        let mut inc = Incident::new(inputs, t0);
+        let mut reset = Action::propose(
+            &inc.id,
+            ActionId("a1".into()),
+            UserId::new("alice"),
+            Phase::Containment,
+            Proposal {
+                kind: ActionKind::ResetPassword,
+                recommendation: Recommendation::Required,
+                rationale: String::new(),
+            },
+            CallStyle::Okta,
+        );
+        reset.status = ActionStatus::Verified;
+        reset.record.verified_at = Some(t0 + Duration::minutes(20));
+        inc.actions.push(reset);
+        for (phase, min) in [
+            (Phase::Identification, 1),
+            (Phase::Containment, 5),
+            (Phase::Eradication, 25),
+            (Phase::Recovery, 30),
+            (Phase::LessonsLearned, 45),
+        ] {
+            inc.advance(phase, t0 + Duration::minutes(min)).unwrap();
+        }
+        let findings = Findings {
+            evidence: vec![Event::new("e1", t0 - Duration::hours(3), "alice", EventKind::Login, Outcome::success())],
+            sweep: Some(Sweep { at: t0 + Duration::minutes(28), since: t0, items: vec![], not_listed: vec![] }),
+            ..Findings::default()
+        };
+        let policy = Policy::default();
+        let view = RunView {
+            incident: &inc,
+            findings: &findings,
+            comments: &[],
+            effect_log: &[],
+            policy: &policy,
+            options: &RunOptions::default(),
+            outcome: None,
+        };
+        let m = metrics(&view);
+        assert_eq!(m.time_to_detect, Some(Duration::hours(3)));
+        assert_eq!(m.time_to_contain, Some(Duration::minutes(20)));
+        assert_eq!(m.time_to_eradicate, Some(Duration::minutes(28)), "clean sweep ends eradication");
+        assert_eq!(m.time_to_recover, Some(Duration::minutes(45)), "never disabled: end of recovery");
+    }
 
     #[test]
     fn human_durations() {

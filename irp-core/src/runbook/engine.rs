@@ -356,6 +356,12 @@ impl State {
         if rec.posted {
             return Gate::Passed;
         }
+        if !self.available(ConnectorRole::CaseStore) {
+            return Gate::Blocked(format!(
+                "no ready case_store connector: the {} phase cannot be documented",
+                phase.title()
+            ));
+        }
         let pending = self.pending.iter().any(|p| p.slot == slot);
         if !pending && rec.attempts >= self.policy.runbook.comment_attempts.max(1) {
             let last = rec.errors.last().cloned().unwrap_or_default();
