@@ -57,4 +57,14 @@ if [ "$status" -ne 1 ] || ! grep -q '^jack.naglieri@runpanther.io: \(high\|confi
     exit 1
 fi
 
+echo "==> example: soar_runbook.py (full run, one effect per block, state through JSON)"
+output="$("$python" examples/python/soar_runbook.py --user alice@example.com --case case-42 \
+    --events tests/scenarios/impossible_travel/okta.jsonl --now 2024-05-20T15:00:00Z \
+    --approve-as bob@example.com)"
+printf '%s\n' "$output" | tail -n 7
+grep -q '^outcome: completed, likelihood: high$' <<<"$output" || {
+    echo "example: expected a completed run at likelihood high" >&2
+    exit 1
+}
+
 echo "==> python: all checks passed"
