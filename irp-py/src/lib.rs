@@ -1,9 +1,33 @@
-//! Python binding of irp (module `irp._irp`).
-use pyo3::prelude::*;
+//! Python binding of irp: the native module `irp._irp`, re-exported by the `irp` package.
+//!
+//! A thin layer: each module converts Python values into core types (or back) and every error
+//! goes through [`errors`]' single conversion point.
+
+mod assess;
+mod convert;
+mod errors;
+mod evidence;
+mod model;
+mod policy;
+mod runbook;
 
 /// The native module.
-#[pymodule]
-fn _irp(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    Ok(())
+#[pyo3::pymodule(gil_used = false)]
+mod _irp {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::assess::assess;
+    #[pymodule_export]
+    use crate::model::{PyAssessment, PyContribution, PyLikelihood, PySeverity, PySignal};
+    #[pymodule_export]
+    use crate::policy::PyPolicy;
+    #[pymodule_export]
+    use crate::runbook::{PyEffect, PyRunbook};
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        crate::errors::register(m)
+    }
 }

@@ -1,0 +1,170 @@
+//! Conversions between Python objects and JSON / time values.
+//!
+//! Vendor records handed over as Python dicts are turned into `serde_json::Value` here and then
+//! read by exactly the same parser as a file, so a dict and its JSON line always give the same event.
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyMapping, PySequence, PyString, PyTuple,
+};
+use serde_json::{Map, Number, Value};
+
+use crate::errors::{PyIrpErr, PyIrpResult};
+
+/// Deeper nesting than this is a cycle or an attack, not a vendor record.
+const MAX_DEPTH: usize = 128;
+
+/// Converts a JSON-like Python object (dict, list, str, int, float, bool, None, aware datetime)
+/// into a JSON value. `path` names the value in error messages (`events[3].client`).
+pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &mut String) -> PyIrpResult<Value> {
+    to_json_at(obj, path, 0)
+}
+
+fn to_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyIrpResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(PyIrpErr::Value(format!("{path}: nested more than {MAX_DEPTH} levels deep (a cycle?)")));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    // bool before int: Python's bool is a subclass of int.
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(PyIrpErr::Value(format!("{path}: integer out of the 64-bit range")));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| PyIrpErr::Value(format!("{path}: {} has no JSON representation", f.value())));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    // datetime before date: datetime is a subclass of date.
+    if obj.is_instance_of::<PyDateTime>() {
+        let time = aware_datetime(obj, path)?;
+        return Ok(Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
+    }
+    if obj.is_instance_of::<PyDate>() {
+        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        return mapping_to_json(dict.iter(), path, depth);
+    }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        let items = mapping.items()?;
+        let mut pairs = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            pairs.push(item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?);
+        }
+        return mapping_to_json(pairs.into_iter(), path, depth);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let seq = obj.cast::<PySequence>()?;
+        let mut out = Vec::with_capacity(seq.len()?);
+        for (i, item) in seq.try_iter()?.enumerate() {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            out.push(to_json_at(&item?, path, depth + 1)?);
+            path.truncate(len);
+        }
+        return Ok(Value::Array(out));
+    }
+    Err(PyIrpErr::Type(format!(
+        "{path}: cannot convert a `{}` to JSON (expected dict, list, str, int, float, bool, None or datetime)",
+        obj.get_type().name()?
+    )))
+}
+
+fn mapping_to_json<'py>(
+    items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    path: &mut String,
+    depth: usize,
+) -> PyIrpResult<Value> {
+    let mut out = Map::new();
+    for (key, value) in items {
+        let key: String = match key.cast::<PyString>() {
+            Ok(k) => k.to_cow()?.into_owned(),
+            Err(_) => {
+                return Err(PyIrpErr::Type(format!(
+                    "{path}: dict keys must be str, found `{}`",
+                    key.get_type().name()?
+                )))
+            }
+        };
+        let len = path.len();
+        path.push('.');
+        path.push_str(&key);
+        let value = to_json_at(&value, path, depth + 1)?;
+        path.truncate(len);
+        out.insert(key, value);
+    }
+    Ok(Value::Object(out))
+}
+
+/// Converts a JSON value into plain Python objects (dict, list, str, int, float, bool, None).
+pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (key, item) in map {
+                dict.set_item(key, json_to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// A point in time from Python: a timezone-aware `datetime` or an RFC 3339 string. A naive
+/// datetime is refused: guessing its zone is how a log timeline silently shifts by hours.
+pub fn extract_time(obj: &Bound<'_, PyAny>, name: &str) -> PyIrpResult<DateTime<Utc>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s.to_cow()?;
+        return DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| PyIrpErr::Value(format!("{name}: `{text}` is not an RFC 3339 time: {e}")));
+    }
+    if obj.is_instance_of::<PyDateTime>() {
+        return aware_datetime(obj, name);
+    }
+    Err(PyIrpErr::Type(format!(
+        "{name}: expected a timezone-aware datetime or an RFC 3339 string, found `{}`",
+        obj.get_type().name()?
+    )))
+}
+
+fn aware_datetime(obj: &Bound<'_, PyAny>, name: &str) -> PyIrpResult<DateTime<Utc>> {
+    // `utcoffset()` is None both for a missing tzinfo and for a tzinfo that declines to answer:
+    // either way the datetime is naive.
+    if obj.call_method0("utcoffset")?.is_none() {
+        return Err(PyIrpErr::Value(format!(
+            "{name}: naive datetime {}; pass a timezone-aware one (e.g. datetime.now(timezone.utc))",
+            obj.str()?
+        )));
+    }
+    Ok(obj.extract::<DateTime<FixedOffset>>()?.with_timezone(&Utc))
+}
