@@ -207,6 +207,12 @@ mod tests {
     }
 
     #[test]
+    fn protected_accounts_match_case_insensitively() {
+        let p = Policy::from_toml_str("protected_accounts = [\"BreakGlass@Example.com\"]").unwrap();
+        assert!(p.is_protected(&UserId::new("breakglass@example.com")));
+    }
+
+    #[test]
     fn internal_domains() {
         let mut p = Policy::default();
         assert!(p.is_internal_domain("Example.com", Some("example.com")));

@@ -216,10 +216,11 @@ fn okta_panther_variants() {
     // Admin password reset by Okta itself.
     let pw = read.events.iter().find(|e| e.kind == EventKind::PasswordReset).unwrap();
     assert_eq!((pw.user.as_str(), pw.actor.as_ref().unwrap().as_str()), ("homer@springfield.gov", "system@okta.com"));
-    // Privilege grant goes to the grantee.
+    // A privilege grant is filed under the admin who made it; the grantee is a target.
     let grant = by_id(&read, "2a992f80-d1ad-4f62-900e-8c68bb72a21b");
-    assert_eq!(grant.user.as_str(), "alice@acme.io");
+    assert_eq!(grant.user.as_str(), "jack@acme.io");
     assert_eq!(grant.actor.as_ref().unwrap().as_str(), "jack@acme.io");
+    assert!(grant.targets.iter().any(|t| t.name.as_deref() == Some("alice@acme.io")), "{:?}", grant.targets);
     assert_eq!(
         grant.kind,
         EventKind::PrivilegeGrant { role: Some("Organization administrator, Application administrator (all)".into()) }
@@ -250,7 +251,9 @@ fn okta_attack_scenario() {
     assert_eq!(success.network.ip, Some("194.88.246.242".parse().unwrap()));
     assert_eq!(success.user.as_str(), "jack.naglieri@runpanther.io");
     let admin = read_file("samples/panther_scenarios/okta-add-administrator__admin_privs_assigned.jsonl");
-    assert_eq!(admin.events[0].user.as_str(), "thomas12223391@gmail.com");
+    // The compromised admin made the grant: it is their event, the new account is the target.
+    assert_eq!(admin.events[0].user.as_str(), "jack.naglieri@runpanther.io");
+    assert!(admin.events[0].targets.iter().any(|t| t.name.as_deref() == Some("thomas12223391@gmail.com")));
     assert!(matches!(admin.events[0].kind, EventKind::PrivilegeGrant { .. }));
     assert_eq!(admin.events[0].network.ip, success.network.ip);
 }

@@ -11,9 +11,17 @@ use serde::{Deserialize, Serialize};
 /// Okta's `actor.alternateId`, Graph's `userPrincipalName`, Workspace's `actor.email` and O365's
 /// `UserId` are all login names; we compare them case-insensitively because every one of those
 /// vendors does.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct UserId(String);
+
+/// Deserialising normalises too, so ids from a policy file or saved state compare like parsed ones.
+impl<'de> Deserialize<'de> for UserId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(UserId::new(&raw))
+    }
+}
 
 impl UserId {
     /// Normalises `raw` (trims, lower-cases) into a user id.

@@ -8,7 +8,8 @@
 //!
 //! Attribution: sign-ins and actions the account performed belong to the actor
 //! (`actor.alternateId`); changes made *to* another user (an admin resetting someone's factors or
-//! password, granting them a role) belong to the target user, with the admin as [`Event::actor`].
+//! password) belong to the target user, with the admin as [`Event::actor`]. Role grants are the
+//! exception: they belong to the account that made them (see `parse`).
 //! A record with no usable user (ThreatInsight before the username is read, a system principal
 //! acting on no user) is `Ok(None)`.
 
@@ -55,13 +56,20 @@ fn parse_api(r: &Value) -> ParseResult {
 
     let actor = principal(r, &["actor"]);
     let target_user = target_user(r);
+    let actor_is_user = str_at(r, &["actor", "type"]).is_none_or(|t| t == "User");
     let (user, actor) = match (subject_is_target(event_type, &kind), target_user, actor) {
+        // A role grant is filed under the account that *made* it (with itself as actor, so the
+        // detector can tell "gave" from "received"): a compromised admin creating a backdoor
+        // admin is the pattern to catch, and the grantee is still named in the targets.
+        (_, _, Some(actor)) if matches!(kind, EventKind::PrivilegeGrant { .. }) && actor_is_user => {
+            (actor, Some(UserId::new(actor)))
+        }
         (true, Some(target), actor) => {
             let actor = actor.or_else(|| str_at(r, &["actor", "displayName"]));
             let actor = actor.filter(|a| !a.eq_ignore_ascii_case(target)).map(UserId::new);
             (target, actor)
         }
-        (_, _, Some(actor)) if str_at(r, &["actor", "type"]).is_none_or(|t| t == "User") => (actor, None),
+        (_, _, Some(actor)) if actor_is_user => (actor, None),
         // A system principal or client app acting on no user is attributable to nobody.
         _ => return Ok(None),
     };
