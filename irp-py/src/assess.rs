@@ -29,7 +29,7 @@ struct TimeRange {
 
 impl TimeRange {
     fn contains(&self, event: &Event) -> bool {
-        self.since.map_or(true, |s| event.time >= s) && self.until.map_or(true, |u| event.time < u)
+        self.since.is_none_or(|s| event.time >= s) && self.until.is_none_or(|u| event.time < u)
     }
 }
 
