@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::detect::{self, Baseline, Population, UserContext};
 use crate::evidence::{Event, EvidenceError, Format, ReadStats, RecordReader, UserId};
@@ -25,6 +25,8 @@ pub struct Assessor {
     stats: ReadStats,
     strict: bool,
     warnings: Vec<EvidenceError>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
 }
 
 /// How many skipped-record warnings are kept (the count in [`ReadStats::skipped`] is exact).
@@ -41,6 +43,8 @@ impl Assessor {
             stats: ReadStats::default(),
             strict: false,
             warnings: Vec::new(),
+            since: None,
+            until: None,
         }
     }
 
@@ -57,6 +61,18 @@ impl Assessor {
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
         self
+    }
+
+    /// Keeps only events in `[since, until)` (e.g. `until` = the alert time). Events outside
+    /// teach the assessor nothing, tenant-wide facts included.
+    pub fn within(mut self, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Self {
+        self.since = since;
+        self.until = until;
+        self
+    }
+
+    fn in_range(&self, event: &Event) -> bool {
+        self.since.is_none_or(|s| event.time >= s) && self.until.is_none_or(|u| event.time < u)
     }
 
     /// Records skipped in lenient mode, each naming its source, line and field (at most
@@ -96,6 +112,7 @@ impl Assessor {
         let mut skipped_count = 0u64;
         for event in reader.by_ref() {
             match event {
+                Ok(event) if !self.in_range(&event) => {}
                 Ok(event) => {
                     self.population.observe(&event);
                     if self.keeps(&event) {
@@ -133,6 +150,9 @@ impl Assessor {
 
     /// Adds one event.
     pub fn push_event(&mut self, event: Event) {
+        if !self.in_range(&event) {
+            return;
+        }
         self.population.observe(&event);
         if !self.keeps(&event) {
             return;
@@ -225,5 +245,21 @@ mod tests {
         a.push_source("good.ndjson", OKTA_LINE.as_bytes(), Format::Auto).unwrap();
         assert_eq!(a.stats().events, 1);
         assert_eq!(a.finish()[0].user.as_str(), "alice@example.com");
+    }
+
+    #[test]
+    fn within_drops_events_outside_the_range_from_every_source() {
+        let t = |h| Utc.with_ymd_and_hms(2024, 5, 1, h, 0, 0).unwrap();
+        let mut a = Assessor::new(Policy::default()).within(Some(t(8)), Some(t(10)));
+        let mut early = login("early", "alice@example.com");
+        early.time = t(7);
+        let mut late = login("late", "alice@example.com");
+        late.time = t(10);
+        a.push_event(early);
+        a.push_event(late);
+        a.push_event(login("inside", "alice@example.com"));
+        a.push_source("okta.ndjson", OKTA_LINE.as_bytes(), Format::Auto).unwrap();
+        let out = a.finish();
+        assert_eq!(out[0].events_considered, 2, "the 09:00 event and the file's 09:00 record");
     }
 }

@@ -4,34 +4,19 @@
 //! Python objects are turned into owned Rust data first (paths, bytes, or NDJSON text for
 //! dicts); then the interpreter is released while files are read, parsed and assessed.
 
-use std::io::BufRead;
+use std::ffi::CString;
 
-use chrono::{DateTime, Utc};
 use irp_core::assess::Assessor;
-use irp_core::evidence::{Event, Format, RecordReader};
-use irp_core::policy::Policy;
+use irp_core::evidence::{EvidenceError, Format};
 use irp_core::score::Assessment;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::convert::extract_time;
-use crate::errors::{PyIrpErr, PyIrpResult};
+use crate::errors::{PyIrpErr, PyIrpResult, SkippedRecordsWarning};
 use crate::evidence::{evidence_arg, format_arg, Evidence};
 use crate::model::PyAssessment;
 use crate::policy::policy_arg;
-
-/// Keeps only events inside `[since, until)`.
-#[derive(Clone, Copy)]
-struct TimeRange {
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
-}
-
-impl TimeRange {
-    fn contains(&self, event: &Event) -> bool {
-        self.since.is_none_or(|s| event.time >= s) && self.until.is_none_or(|u| event.time < u)
-    }
-}
 
 /// Assesses exported logs or vendor records.
 ///
@@ -43,10 +28,16 @@ impl TimeRange {
 /// record), `okta`, `entra`, `o365`, `workspace` or `udm`. `since` / `until`: keep only events in
 /// `[since, until)`, as timezone-aware datetimes or RFC 3339 strings (e.g. `until` = the alert time).
 ///
+/// `strict`: a valid JSON record that cannot become an event (no usable timestamp, malformed
+/// field) raises `ParseError` instead of being skipped; skipped records are reported with one
+/// `SkippedRecordsWarning` naming the count and the first locations.
+///
 /// Raises `ParseError` (with `source`, `line`, `column`, `field`) on bad input, `PolicyError` on a
 /// bad policy, `OSError` when a file cannot be opened, `ValueError` on a naive datetime.
 #[pyfunction]
-#[pyo3(signature = (events, user = None, policy = None, format = "auto", since = None, until = None))]
+// Each parameter is a Python keyword argument.
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (events, user = None, policy = None, format = "auto", since = None, until = None, strict = false))]
 pub fn assess<'py>(
     py: Python<'py>,
     events: &Bound<'py, PyAny>,
@@ -55,17 +46,23 @@ pub fn assess<'py>(
     format: &str,
     since: Option<&Bound<'py, PyAny>>,
     until: Option<&Bound<'py, PyAny>>,
+    strict: bool,
 ) -> PyIrpResult<Bound<'py, PyAny>> {
     let format = format_arg(format)?;
     let policy = policy_arg(policy)?;
-    let range = TimeRange {
-        since: since.filter(|t| !t.is_none()).map(|t| extract_time(t, "since")).transpose()?,
-        until: until.filter(|t| !t.is_none()).map(|t| extract_time(t, "until")).transpose()?,
-    };
+    let since = since.filter(|t| !t.is_none()).map(|t| extract_time(t, "since")).transpose()?;
+    let until = until.filter(|t| !t.is_none()).map(|t| extract_time(t, "until")).transpose()?;
+    let mut assessor = Assessor::new(policy).strict(strict).within(since, until);
+    if let Some(user) = user {
+        assessor = assessor.only_user(user);
+    }
     let evidence = evidence_arg(events)?;
     let wants_one = user.is_some();
-    let user = user.map(str::to_owned);
-    let assessments = py.detach(move || run(evidence, user.as_deref(), policy, format, range))?;
+    let (assessments, skipped) = py.detach(move || run(assessor, evidence, format))?;
+    if let Some(message) = skipped {
+        let message = CString::new(message.replace('\0', "")).unwrap_or_default();
+        PyErr::warn(py, &py.get_type::<SkippedRecordsWarning>(), &message, 1)?;
+    }
     let mut out = assessments.into_iter().map(PyAssessment::try_from).collect::<PyIrpResult<Vec<_>>>()?;
     if wants_one {
         // `Assessor::only_user` always yields exactly one assessment.
@@ -77,41 +74,28 @@ pub fn assess<'py>(
     Ok(PyList::new(py, out)?.into_any())
 }
 
-/// The Rust side of `assess`, run without the interpreter.
-fn run(
-    evidence: Evidence,
-    user: Option<&str>,
-    policy: Policy,
-    format: Format,
-    range: TimeRange,
-) -> PyIrpResult<Vec<Assessment>> {
-    let mut assessor = Assessor::new(policy);
-    if let Some(user) = user {
-        assessor = assessor.only_user(user);
-    }
-    evidence.for_each_source(|name, input| push(&mut assessor, name, input, format, range))?;
-    Ok(assessor.finish())
+/// The Rust side of `assess`, run without the interpreter: the assessments, and a warning
+/// message when records were skipped.
+fn run(mut assessor: Assessor, evidence: Evidence, format: Format) -> PyIrpResult<(Vec<Assessment>, Option<String>)> {
+    evidence.for_each_source(|name, input| {
+        assessor.push_source(name, input, format)?;
+        Ok(())
+    })?;
+    let skipped = skipped_message(assessor.stats().skipped, assessor.warnings());
+    Ok((assessor.finish(), skipped))
 }
 
-/// Reads one source into the assessor. A bad record leaves nothing of that source behind.
-fn push(assessor: &mut Assessor, name: &str, input: impl BufRead, format: Format, range: TimeRange) -> PyIrpResult<()> {
-    if range.since.is_none() && range.until.is_none() {
-        // The core path: buffers only the events it keeps and undoes a failed source's
-        // tenant-wide facts.
-        assessor.push_source(name, input, format)?;
-        return Ok(());
+/// "3 records skipped: …; …" with the first few locations, or `None` when nothing was skipped.
+fn skipped_message(count: u64, warnings: &[EvidenceError]) -> Option<String> {
+    if count == 0 {
+        return None;
     }
-    // With a time range, events are filtered before the assessor sees them (out-of-range events
-    // teach it nothing either), and only handed over once the whole source has parsed.
-    let mut batch = Vec::new();
-    for event in RecordReader::new(name, input, format) {
-        let event = event?;
-        if range.contains(&event) {
-            batch.push(event);
-        }
+    const SHOWN: usize = 3;
+    let mut message = format!("{count} record(s) skipped (pass strict=True to fail instead): ");
+    let first: Vec<String> = warnings.iter().take(SHOWN).map(ToString::to_string).collect();
+    message.push_str(&first.join("; "));
+    if count > SHOWN as u64 {
+        message.push_str(&format!("; and {} more", count - SHOWN as u64));
     }
-    for event in batch {
-        assessor.push_event(event);
-    }
-    Ok(())
+    Some(message)
 }

@@ -34,6 +34,12 @@ create_exception!(
     IrpError,
     "A connector call failed: `retryable`, `maybe_executed` and `status` say what to do next."
 );
+create_exception!(
+    irp,
+    SkippedRecordsWarning,
+    pyo3::exceptions::PyUserWarning,
+    "Valid JSON records that could not become events (no usable timestamp, malformed field) were skipped; pass `strict=True` to fail instead."
+);
 create_exception!(irp, RateLimitedError, ConnectorError, "The vendor rate-limited the call; see `retry_after`.");
 
 /// Every error a binding can produce before it becomes a Python exception.
@@ -185,6 +191,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ApprovalRefusedError", py.get_type::<ApprovalRefusedError>())?;
     m.add("ConnectorError", py.get_type::<ConnectorError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add("SkippedRecordsWarning", py.get_type::<SkippedRecordsWarning>())?;
     Ok(())
 }
 

@@ -28,9 +28,9 @@ def test_path_str_and_pathlike_agree(attack_files: list[Path], tmp_path: Path, a
     by_str = irp.assess(str(export), user=VICTIM)
     assert by_path == by_str
     assert by_path == _reference(attack_files)
-    # Ten brute-force attempts and one of the five baseline logins: the synthetic baseline
-    # records share one Okta uuid, and the same event id is only ever counted once.
-    assert by_path.events_considered == 11
+    # Ten brute-force attempts, one of the five baseline logins (the synthetic baseline records
+    # share one Okta uuid, and the same event id is only ever counted once) and the admin grant.
+    assert by_path.events_considered == 12
 
 
 def test_gzip_file_is_read_transparently(attack_files: list[Path], tmp_path: Path, attack_ndjson: bytes) -> None:

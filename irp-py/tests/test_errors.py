@@ -57,16 +57,31 @@ def test_invalid_field_names_the_field(tmp_path: Path) -> None:
     export = tmp_path / "export.jsonl"
     export.write_text(f"{GOOD}\n{json.dumps(bad)}\n")
     with pytest.raises(irp.ParseError) as caught:
-        irp.assess(export, user="alice@example.com")
+        irp.assess(export, user="alice@example.com", strict=True)
     err = caught.value
     assert (err.source, err.line, err.field) == (str(export), 2, "published")
     assert str(err).startswith(f"{export}:2: field `published`")
 
 
+def test_unusable_records_are_skipped_with_one_warning_by_default(tmp_path: Path) -> None:
+    bad = json.loads(GOOD)
+    bad["published"] = "yesterday"
+    export = tmp_path / "export.jsonl"
+    export.write_text(f"{GOOD}\n{json.dumps(bad)}\n{json.dumps(bad)}\n")
+    with pytest.warns(irp.SkippedRecordsWarning) as caught:
+        verdict = irp.assess(export, user="alice@example.com")
+    assert verdict.events_considered == 1
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith("2 record(s) skipped")
+    assert f"{export}:2: field `published`" in message
+    assert issubclass(irp.SkippedRecordsWarning, UserWarning)
+
+
 def test_errors_in_records_are_located_by_position() -> None:
     good: dict[str, Any] = json.loads(GOOD)
     with pytest.raises(irp.ParseError) as caught:
-        irp.assess([good, good, {"hello": "world"}])
+        irp.assess([good, good, {"hello": "world"}], strict=True)
     err = caught.value
     assert (err.source, err.line) == ("<records>", 3)
 

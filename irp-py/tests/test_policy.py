@@ -66,12 +66,12 @@ def test_every_policy_form_gives_the_default_verdict(
 
 def test_policy_changes_the_verdict(attack_files: list[Path]) -> None:
     default = irp.assess(attack_files, user=VICTIM)
-    assert default.likelihood == irp.Likelihood.HIGH
+    assert default.likelihood == irp.Likelihood.CONFIRMED
     # Trusting the attacker's egress (as if it were the corporate VPN) silences the location
-    # signal and the "new network" part of the brute-force finding.
+    # signal; the failures before the success and the admin grant still confirm it.
     trusted = irp.assess(attack_files, user=VICTIM, policy='trusted_networks = ["194.88.246.0/24"]')
-    assert trusted.likelihood == irp.Likelihood.LOW
-    assert "new_country" not in {s.kind for s in trusted.signals}
+    assert [s.kind for s in trusted.signals] == ["brute_force_success", "privilege_grant"]
+    assert trusted.score < default.score or trusted.signals != default.signals
     # Nine failures are below a threshold of ten: no brute-force finding at all.
     lenient = irp.assess(attack_files, user=VICTIM, policy={"detect": {"brute_force_min_failures": 10}})
     assert "brute_force_success" not in {s.kind for s in lenient.signals}

@@ -19,11 +19,11 @@ def verdict(attack_files: list[Path]) -> irp.Assessment:
     return irp.assess(attack_files, user=VICTIM)
 
 
-def test_brute_force_then_success_from_a_new_country_is_high(verdict: irp.Assessment) -> None:
+def test_brute_force_success_then_an_admin_grant_is_confirmed(verdict: irp.Assessment) -> None:
     assert verdict.user == VICTIM
-    assert verdict.likelihood == irp.Likelihood.HIGH
-    assert verdict.score >= 60.0
-    assert [s.kind for s in verdict.signals] == ["new_country", "brute_force_success"]
+    assert verdict.likelihood == irp.Likelihood.CONFIRMED
+    assert verdict.score == 100.0
+    assert [s.kind for s in verdict.signals] == ["new_country", "brute_force_success", "privilege_grant"]
     brute = verdict.signals[1]
     assert brute.severity == irp.Severity.HIGH
     assert "T1110.001" in brute.techniques
@@ -34,15 +34,16 @@ def test_brute_force_then_success_from_a_new_country_is_high(verdict: irp.Assess
     assert verdict.signals[0].events == (SUCCESS_FROM_FRANCE,)
 
 
-def test_the_attackers_new_admin_is_flagged() -> None:
-    # The grant is attributed to its target: the account that received the admin role.
-    everything = sorted(SCENARIOS.glob("okta-add-administrator__*.jsonl"))
-    new_admin = irp.assess(everything, user="thomas12223391@gmail.com", until=ATTACK_UNTIL)
-    assert new_admin.likelihood == irp.Likelihood.HIGH
-    [grant] = new_admin.signals
+def test_the_grant_belongs_to_the_account_that_made_it(verdict: irp.Assessment) -> None:
+    # The taken-over account granted the admin role; the grantee is named, not blamed.
+    grant = verdict.signals[2]
     assert (grant.kind, grant.severity) == ("privilege_grant", irp.Severity.HIGH)
     assert grant.events == ("a87a0528-68e2-4500-a82c-de27f161f2f3",)
     assert grant.time == datetime(2021, 6, 26, 21, 27, 3, 490000, tzinfo=timezone.utc)
+    assert "to thomas12223391@gmail.com" in grant.summary
+    everything = sorted(SCENARIOS.glob("okta-add-administrator__*.jsonl"))
+    grantee = irp.assess(everything, user="thomas12223391@gmail.com", until=ATTACK_UNTIL)
+    assert (grantee.likelihood, grantee.signals) == (irp.Likelihood.LOW, ())
 
 
 def test_baseline_logins_alone_are_low() -> None:
@@ -61,17 +62,19 @@ def test_until_assesses_as_of_the_alert(attack_files: list[Path], verdict: irp.A
 
 
 def test_since_drops_earlier_events(attack_files: list[Path]) -> None:
-    # Only the last failure (21:36) and the success (21:41) are left.
+    # Only the last failure (21:36), the success (21:41) and the next day's grant are left:
+    # too few failures for brute force, and no baseline to call France new.
     late = irp.assess(attack_files, user=VICTIM, since="2021-06-25T21:35:00Z")
-    assert late.events_considered == 2
+    assert late.events_considered == 3
+    assert [s.kind for s in late.signals] == ["privilege_grant"]
 
 
 def test_all_users_sorted_by_score(attack_files: list[Path]) -> None:
     files = [*attack_files, SCENARIOS / "compromised-root-creds__victim_okta.jsonl"]
     everyone = irp.assess(files)
     assert isinstance(everyone, list)
-    # The privilege grant belongs to its target, the attacker's new admin account.
-    assert {a.user for a in everyone} == {VICTIM, "thomas12223391@gmail.com", "tracey.stone@acme.io"}
+    # The privilege grant belongs to the account that made it, so its grantee has no events.
+    assert {a.user for a in everyone} == {VICTIM, "tracey.stone@acme.io"}
     scores = [a.score for a in everyone]
     assert scores == sorted(scores, reverse=True)
     assert everyone[0].user == VICTIM

@@ -29,6 +29,7 @@ from irp._irp import (
     Runbook,
     Severity,
     Signal,
+    SkippedRecordsWarning,
     __version__,
     assess,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Runbook",
     "Severity",
     "Signal",
+    "SkippedRecordsWarning",
     "__version__",
     "assess",
 ]

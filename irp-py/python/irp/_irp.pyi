@@ -12,6 +12,7 @@ __all__ = [
     "Likelihood",
     "Severity",
     "Signal",
+    "SkippedRecordsWarning",
     "Policy",
     "Effect",
     "Runbook",
@@ -51,6 +52,9 @@ class ParseError(IrpError):
     line: int | None
     column: int | None
     field: str | None
+
+class SkippedRecordsWarning(UserWarning):
+    """Valid JSON records that could not become events were skipped; ``strict=True`` fails instead."""
 
 class PolicyError(IrpError):
     """A policy is malformed or has an unknown key."""
@@ -420,6 +424,7 @@ def assess(
     format: str = "auto",
     since: _Time = None,
     until: _Time = None,
+    strict: bool = False,
 ) -> Assessment: ...
 @overload
 def assess(
@@ -429,4 +434,5 @@ def assess(
     format: str = "auto",
     since: _Time = None,
     until: _Time = None,
+    strict: bool = False,
 ) -> list[Assessment]: ...
