@@ -8,6 +8,7 @@ use crate::action::{Action, ActionStatus};
 use crate::detect::SignalKind;
 use crate::phase::Phase;
 use crate::report::metrics::{human, metrics, slow_effects};
+use crate::report::EVIDENCE_SHOWN;
 use crate::runbook::{RunOutcome, RunView};
 use crate::score::Likelihood;
 
@@ -209,7 +210,10 @@ fn assessment(view: &RunView<'_>, out: &mut String) {
         out.push_str("\n| signal | severity | time | ATT&CK | evidence | summary |\n|---|---|---|---|---|---|\n");
         for s in &a.signals {
             let techniques: Vec<String> = s.techniques.iter().map(|t| code(t)).collect();
-            let events: Vec<String> = s.events.iter().map(|e| code(e.as_str())).collect();
+            let mut events: Vec<String> = s.events.iter().take(EVIDENCE_SHOWN).map(|e| code(e.as_str())).collect();
+            if s.events.len() > EVIDENCE_SHOWN {
+                events.push(format!("+{} more", s.events.len() - EVIDENCE_SHOWN));
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -226,13 +230,7 @@ fn assessment(view: &RunView<'_>, out: &mut String) {
     if !a.breakdown.is_empty() {
         out.push_str("\n| contribution | points | reason |\n|---|---|---|\n");
         for c in &a.breakdown {
-            let _ = writeln!(
-                out,
-                "| {} | {:+.0} | {} |",
-                c.kind.map_or("correlation", SignalKind::name),
-                c.points,
-                escape(&c.reason)
-            );
+            let _ = writeln!(out, "| {} | {:+.0} | {} |", c.label(), c.points, escape(&c.reason));
         }
     }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::action::{Action, ActionId, ActionKind, ActionStatus, CallStyle, Proposal, Recommendation};
 use crate::approval::{self, ApprovalResponse};
 use crate::assess::assess_user;
-use crate::detect::Population;
+use crate::detect::{Baseline, Population};
 use crate::evidence::{Event, EventId, UserId};
 use crate::incident::{AnalystDecision, Incident, IncidentInputs, TimelineKind};
 use crate::phase::{NoActionReason, Phase};
@@ -949,6 +949,7 @@ impl State {
         let mut evidence: Vec<Event> = all.iter().filter(|e| cited.contains(&e.id)).cloned().collect();
         evidence.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         evidence.dedup_by(|a, b| a.id == b.id);
+        let familiar = familiar_places(&all, &self.policy);
         let mut logins: Vec<LoginPoint> = all
             .iter()
             .filter(|e| e.kind == crate::evidence::EventKind::Login)
@@ -968,7 +969,10 @@ impl State {
                     lon,
                     ip: e.network.ip.map(|ip| ip.to_string()),
                     place,
-                    suspicious: cited.contains(&e.id),
+                    // Cited sign-ins from the user's own places and networks (the "before" end
+                    // of an impossible-travel pair) are the user's, not the attacker's.
+                    suspicious: cited.contains(&e.id)
+                        && !(familiar.knows_network(e) && familiar.knows_location((lat, lon))),
                     success: e.outcome.is_success(),
                 })
             })
@@ -1306,4 +1310,13 @@ fn removal_for(item: &PersistenceItem) -> ActionKind {
 
 fn item_json(item: &PersistenceItem) -> serde_json::Value {
     item.detail.clone().unwrap_or_else(|| serde_json::to_value(item).unwrap_or(serde_json::Value::Null))
+}
+
+/// What the user's sign-ins before the assessment window establish as normal, as in
+/// [`assess_user`]: the window ends at the user's last event.
+fn familiar_places(events: &[Event], policy: &Policy) -> Baseline {
+    let Some(last) = events.iter().map(|e| e.time).max() else { return Baseline::default() };
+    let window_start = last - Duration::hours(i64::from(policy.window_hours));
+    let before: Vec<Event> = events.iter().filter(|e| e.time < window_start).cloned().collect();
+    Baseline::build(&before)
 }
