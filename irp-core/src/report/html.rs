@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::action::ActionStatus;
 use crate::incident::TimelineKind;
 use crate::phase::Phase;
-use crate::report::markdown::{detection_gaps, recommendations};
+use crate::report::markdown::{detection_gaps, recommendations, runbook_feedback};
 use crate::report::metrics::{human, metrics};
 use crate::report::EVIDENCE_SHOWN;
 use crate::runbook::{LoginPoint, RunOutcome, RunView};
@@ -100,22 +100,12 @@ pub fn final_report(view: &RunView<'_>) -> String {
         let _ = write!(h, "<li>{}</li>", escape(&r));
     }
     h.push_str("</ul><h2>Runbook feedback</h2><ul>");
-    for c in view.comments.iter().filter(|c| !c.errors.is_empty()) {
-        let _ = write!(
-            h,
-            "<li class=\"{}\">{} comment: {} failed attempt(s), {} — {}</li>",
-            if c.posted { "" } else { "bad" },
-            c.phase.title(),
-            c.errors.len(),
-            if c.posted { "then posted" } else { "never posted" },
-            escape(&c.errors.join("; "))
-        );
+    let feedback = runbook_feedback(view);
+    if feedback.is_empty() {
+        h.push_str("<li>Nothing failed and nothing was slow.</li>");
     }
-    for l in view.effect_log.iter().filter(|l| l.error.is_some() && l.effect != "post_comment") {
-        let _ = write!(h, "<li>{} {} failed: {}</li>", l.id, l.effect, escape(l.error.as_deref().unwrap_or("")));
-    }
-    for l in crate::report::metrics::slow_effects(view) {
-        let _ = write!(h, "<li>{} {} took {}</li>", l.id, l.effect, human(l.resolved_at - l.issued_at));
+    for line in feedback {
+        let _ = write!(h, "<li>{}</li>", escape(&line));
     }
     h.push_str("</ul><h2>Timeline entries</h2><table><tr><th>time</th><th>phase</th><th>what</th></tr>");
     for e in inc.timeline() {

@@ -540,16 +540,17 @@ pub fn recommendations(view: &RunView<'_>) -> Vec<String> {
     out
 }
 
-/// The runbook feedback: what failed or was slow.
-fn feedback(view: &RunView<'_>, out: &mut String) {
+/// The runbook feedback, as plain text lines: comments that needed retries, actions whose
+/// outcome was unknown, failed effects, slow effects and missing connectors.
+pub fn runbook_feedback(view: &RunView<'_>) -> Vec<String> {
     let mut lines = Vec::new();
     for c in view.comments.iter().filter(|c| !c.errors.is_empty()) {
         lines.push(format!(
-            "{} comment: {} failed attempt(s){} — {}",
+            "{} comment: {} failed attempt(s), {} — {}",
             c.phase.title(),
             c.errors.len(),
-            if c.posted { ", then posted" } else { ", **never posted**" },
-            escape(&c.errors.join("; "))
+            if c.posted { "then posted" } else { "never posted" },
+            c.errors.join("; ")
         ));
     }
     for a in view.incident.actions() {
@@ -562,22 +563,25 @@ fn feedback(view: &RunView<'_>, out: &mut String) {
             ));
         }
     }
-    for l in view.effect_log.iter().filter(|l| l.error.is_some()) {
-        if l.effect != "post_comment" {
-            lines.push(format!("{} {} failed: {}", l.id, l.effect, escape(l.error.as_deref().unwrap_or(""))));
-        }
+    for l in view.effect_log.iter().filter(|l| l.error.is_some() && l.effect != "post_comment") {
+        lines.push(format!("{} {} failed: {}", l.id, l.effect, l.error.as_deref().unwrap_or("")));
     }
     for l in slow_effects(view) {
         lines.push(format!("{} {} took {}", l.id, l.effect, human(l.resolved_at - l.issued_at)));
     }
     for g in view.findings.gaps.iter().filter(|g| g.role.is_some()) {
-        lines.push(format!("missing connector: {}", escape(&g.what)));
+        lines.push(format!("missing connector: {}", g.what));
     }
+    lines
+}
+
+fn feedback(view: &RunView<'_>, out: &mut String) {
+    let lines = runbook_feedback(view);
     if lines.is_empty() {
         out.push_str("Nothing failed and nothing was slow.\n");
     }
     for l in lines {
-        let _ = writeln!(out, "- {l}");
+        let _ = writeln!(out, "- {}", escape(&l));
     }
 }
 
