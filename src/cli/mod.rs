@@ -2,3 +2,4 @@
 
 pub mod assess;
 pub mod demo;
+pub mod respond;
