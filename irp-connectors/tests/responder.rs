@@ -9,12 +9,12 @@ use std::time::Duration as StdDuration;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use irp_connectors::responder::{
-    ApprovalRequest, Checkpoint, CheckpointError, FnApprover, Finished, Notifier, Ports, Progress, Responder, Waiter,
+    ApprovalRequest, Checkpoint, CheckpointError, Finished, FnApprover, Notifier, Ports, Progress, Responder, Waiter,
 };
 use irp_connectors::{
-    AccountStatus, Case, Clock, CommentId, ConnectorError, DirectoryUser, EntitySummary,
-    ErrorKind, EventPage, EventQuery, Health, InboxRule, JournalEntry, JournalStatus, ManualClock, MockIdentityProvider,
-    MockMailbox, MockSiem, MockSoar, Siem, TimeWindow,
+    AccountStatus, Case, Clock, CommentId, ConnectorError, DirectoryUser, EntitySummary, ErrorKind, EventPage,
+    EventQuery, Health, InboxRule, JournalEntry, JournalStatus, ManualClock, MockIdentityProvider, MockMailbox,
+    MockSiem, MockSoar, Siem, TimeWindow,
 };
 use irp_core::action::ActionStatus;
 use irp_core::approval::{Approval, ApprovalResponse, Refusal};
@@ -54,7 +54,9 @@ impl World {
         let mut account = DirectoryUser::new(OKTA_ID, LOGIN);
         account.display_name = Some("Alice".into());
         let events = (0..3)
-            .map(|i| Event::new(&format!("e{i}"), t0() - Duration::hours(5 - i), LOGIN, EventKind::Login, Outcome::success()))
+            .map(|i| {
+                Event::new(format!("e{i}"), t0() - Duration::hours(5 - i), LOGIN, EventKind::Login, Outcome::success())
+            })
             .collect();
         World {
             account,
@@ -517,7 +519,11 @@ struct SlowSiem {
 
 #[async_trait]
 impl Siem for SlowSiem {
-    async fn search_events(&self, q: &EventQuery, c: Option<irp_connectors::Cursor>) -> irp_connectors::error::Result<EventPage> {
+    async fn search_events(
+        &self,
+        q: &EventQuery,
+        c: Option<irp_connectors::Cursor>,
+    ) -> irp_connectors::error::Result<EventPage> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(self.delay).await;
@@ -538,7 +544,12 @@ async fn run_many_keeps_at_most_limit_incidents_in_flight_and_finishes_them_all(
     let w: Shared = Arc::new(Mutex::new(World::new()));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
-    let slow = SlowSiem { inner: siem(&w), delay: StdDuration::from_secs(1), in_flight: in_flight.clone(), peak: peak.clone() };
+    let slow = SlowSiem {
+        inner: siem(&w),
+        delay: StdDuration::from_secs(1),
+        in_flight: in_flight.clone(),
+        peak: peak.clone(),
+    };
     // Runs in flight: from RunStarted to RunFinished, as the observer sees them.
     let running = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
@@ -585,7 +596,8 @@ async fn identification_lookups_run_concurrently() {
     let done = r.run(runbook(&r, CASE, Likelihood::Low)).await.unwrap();
     let elapsed = started.elapsed();
     // The entity summary and the event search both take 10 s: together, not one after the other.
-    let searches = done.runbook.effect_log().iter().filter(|e| e.effect == "search_events" || e.effect == "lookup_entity").count();
+    let searches =
+        done.runbook.effect_log().iter().filter(|e| e.effect == "search_events" || e.effect == "lookup_entity").count();
     assert!(searches >= 2, "{searches}");
     assert!(elapsed >= delay && elapsed < delay * 2, "identification took {elapsed:?}");
 }

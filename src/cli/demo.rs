@@ -18,10 +18,10 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use clap::Args;
+use irp::connectors::responder::{Finished, Responder, ResponderError};
 use irp::core::action::ActionStatus;
 use irp::core::policy::Policy;
 use irp::core::report;
-use irp::connectors::responder::{Finished, Responder, ResponderError};
 use irp::core::runbook::{RunOptions, RunOutcome, RunSummary};
 
 use self::approver::Approver;

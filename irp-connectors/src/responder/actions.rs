@@ -19,9 +19,9 @@ fn unsupported(kind: &ActionKind) -> Option<EffectOutcome> {
         ActionKind::RemoveDelegate { .. }
         | ActionKind::RemoveRecoveryMethod { .. }
         | ActionKind::RevokeAppPassword { .. }
-        | ActionKind::RemoveRoleAssignment { .. } => Some(EffectOutcome::Failed {
-            failure: Failure::refused(format!("no connector port can {}", kind.name())),
-        }),
+        | ActionKind::RemoveRoleAssignment { .. } => {
+            Some(EffectOutcome::Failed { failure: Failure::refused(format!("no connector port can {}", kind.name())) })
+        }
         _ => None,
     }
 }
@@ -199,7 +199,8 @@ pub(crate) async fn verify(p: &Ports, case: &CaseId, action: &Action, now: DateT
     };
     let ok = holds(&action.kind, &observed, action.record.state_before.as_ref());
     let status = if ok { JournalStatus::Verified } else { JournalStatus::NotVerified };
-    if let Err(e) = journal(p, case, action, Line { after: Some(observed.clone()), ..Line::status(status) }, now).await {
+    if let Err(e) = journal(p, case, action, Line { after: Some(observed.clone()), ..Line::status(status) }, now).await
+    {
         return not_sent("journal write failed", &e);
     }
     EffectOutcome::Verification { holds: ok, observed: Some(observed) }
@@ -211,3 +212,23 @@ pub(crate) async fn was_started(p: &Ports, case: &CaseId, action: &Action) -> Re
     Ok(entries.iter().any(|e| e.idempotency_key == action.idempotency_key.as_str()))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_states() {
+        assert!(holds(&ActionKind::DisableAccount, &json!({"status": "suspended"}), None));
+        assert!(!holds(&ActionKind::DisableAccount, &json!({"status": "active"}), None));
+        let reset = json!({"password_change_required": true, "credential_version": 2});
+        assert!(holds(&ActionKind::ResetPassword, &reset, Some(&json!({"credential_version": 1}))));
+        assert!(!holds(&ActionKind::ResetPassword, &reset, Some(&json!({"credential_version": 2}))));
+        let sessions = json!({"sessions": [{"id": "idx1"}], "tokens": []});
+        assert!(!holds(&ActionKind::TerminateSessions, &sessions, None));
+        assert!(holds(&ActionKind::TerminateSessions, &json!({"sessions": [], "tokens": []}), None));
+        let rule = ActionKind::DeleteInboxRule { rule_id: "r1".into(), name: ".".into() };
+        assert!(holds(&rule, &json!({"rule": null}), None));
+        assert!(!holds(&rule, &json!({"rule": {"id": "r1"}}), None));
+        assert!(!holds(&rule, &json!({}), None), "a missing key is not proof of absence");
+    }
+}

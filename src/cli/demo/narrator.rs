@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use irp::connectors::responder::{Notifier, Observer, Progress, Waiter};
-use irp::connectors::{ManualClock, Clock};
+use irp::connectors::{Clock, ManualClock};
 use irp::core::evidence::UserId;
 use irp::core::phase::Phase;
 use irp::core::runbook::{Effect, EffectKind, EffectOutcome, PersistenceItem, Runbook};
@@ -126,98 +126,98 @@ impl Observer for Narration {
 
 /// Prints what one effect found or did.
 fn narrate(runbook: &Runbook, effect: &Effect, outcome: &EffectOutcome, console: &mut Console) {
-        if let EffectOutcome::Failed { failure } = outcome {
-            console.fail(&format!("{}: {}", effect.kind.name(), failure.message));
-            return;
-        }
-        match (&effect.kind, outcome) {
-            (EffectKind::CheckConnectors { .. }, EffectOutcome::Readiness { connectors }) => {
-                for c in connectors {
-                    let line = format!("{} ({}): {}", c.role.name(), c.vendor, c.detail.as_deref().unwrap_or(""));
-                    if c.ready {
-                        console.ok(&line);
-                    } else {
-                        console.warn(&line);
-                    }
-                }
-            }
-            (EffectKind::FetchCase { .. }, EffectOutcome::Case { case }) => {
-                console.line(&format!("case {}: {}", case.id.as_str(), case.title));
-            }
-            (EffectKind::FindDuplicateCases { .. }, EffectOutcome::Cases { cases }) => {
-                console.line(&format!("duplicate cases: {}", cases.len()));
-            }
-            (EffectKind::FindRelatedCases { .. }, EffectOutcome::Cases { cases }) => {
-                console.line(&format!("related open cases: {}", cases.len()));
-            }
-            (EffectKind::LookupUser { .. }, EffectOutcome::User { user }) => {
-                console.line(&format!(
-                    "{} ({}): {}{}",
-                    user.login,
-                    user.display_name.as_deref().unwrap_or("no display name"),
-                    user.status.as_deref().unwrap_or("status unknown"),
-                    if user.privileged { ", privileged" } else { "" }
-                ));
-            }
-            (EffectKind::SearchEvents { from, to, .. }, EffectOutcome::Events { events }) => {
-                console.line(&format!(
-                    "{} events from {} to {}",
-                    events.len(),
-                    from.format("%Y-%m-%d %H:%M"),
-                    to.format("%Y-%m-%d %H:%M UTC")
-                ));
-            }
-            (EffectKind::PostComment { phase, .. }, EffectOutcome::CommentPosted { .. }) => {
-                if *phase == Phase::Identification {
-                    assessment(runbook, console);
-                }
-                console.ok(&format!("{} documented in the case", phase.title()));
-            }
-            (EffectKind::RequestApproval { action_ids, .. }, EffectOutcome::Approvals { response }) => {
-                for id in action_ids {
-                    if let Some(action) = runbook.incident().action(id) {
-                        console.action(&format!("{} on {}", action.kind.name(), action.target), &action.planned_call);
-                    }
-                }
-                for approval in &response.approvals {
-                    console.ok(&format!("approved by {} ({} action(s))", approval.approver, approval.actions.len()));
-                }
-                for refusal in &response.refusals {
-                    console.warn(&format!("refused by {} ({} action(s))", refusal.approver, refusal.action_ids.len()));
-                }
-            }
-            (EffectKind::ExecuteAction { action }, EffectOutcome::Executed { .. }) => {
-                console.ok(&format!("executed {} on {}", action.kind.name(), action.target));
-            }
-            (EffectKind::VerifyAction { action }, EffectOutcome::Verification { holds, .. }) => {
-                if *holds {
-                    console.ok(&format!("verified: {}", action.expected_post_state));
+    if let EffectOutcome::Failed { failure } = outcome {
+        console.fail(&format!("{}: {}", effect.kind.name(), failure.message));
+        return;
+    }
+    match (&effect.kind, outcome) {
+        (EffectKind::CheckConnectors { .. }, EffectOutcome::Readiness { connectors }) => {
+            for c in connectors {
+                let line = format!("{} ({}): {}", c.role.name(), c.vendor, c.detail.as_deref().unwrap_or(""));
+                if c.ready {
+                    console.ok(&line);
                 } else {
-                    console.fail(&format!("NOT verified: {}", action.expected_post_state));
+                    console.warn(&line);
                 }
             }
-            (EffectKind::ListPersistence { .. }, EffectOutcome::Persistence { items, not_listed }) => {
-                persistence(items, console);
-                for kind in not_listed {
-                    console.warn(&format!("could not list {}", kind.name()));
-                }
-            }
-            (EffectKind::NotifyUser { user, .. }, EffectOutcome::Done) => {
-                console.ok(&format!("{user} notified (kept in the output folder: the demo sends no mail)"));
-            }
-            (EffectKind::StartMonitoring { until, .. }, EffectOutcome::Done) => {
-                console.ok(&format!("monitoring the account until {}", until.format("%Y-%m-%d %H:%M UTC")));
-            }
-            (EffectKind::CheckMonitoring { from, to, .. }, EffectOutcome::Events { events }) => {
-                console.line(&format!(
-                    "monitoring {} to {}: {} new event(s)",
-                    from.format("%m-%d %H:%M"),
-                    to.format("%m-%d %H:%M UTC"),
-                    events.len()
-                ));
-            }
-            _ => {}
         }
+        (EffectKind::FetchCase { .. }, EffectOutcome::Case { case }) => {
+            console.line(&format!("case {}: {}", case.id.as_str(), case.title));
+        }
+        (EffectKind::FindDuplicateCases { .. }, EffectOutcome::Cases { cases }) => {
+            console.line(&format!("duplicate cases: {}", cases.len()));
+        }
+        (EffectKind::FindRelatedCases { .. }, EffectOutcome::Cases { cases }) => {
+            console.line(&format!("related open cases: {}", cases.len()));
+        }
+        (EffectKind::LookupUser { .. }, EffectOutcome::User { user }) => {
+            console.line(&format!(
+                "{} ({}): {}{}",
+                user.login,
+                user.display_name.as_deref().unwrap_or("no display name"),
+                user.status.as_deref().unwrap_or("status unknown"),
+                if user.privileged { ", privileged" } else { "" }
+            ));
+        }
+        (EffectKind::SearchEvents { from, to, .. }, EffectOutcome::Events { events }) => {
+            console.line(&format!(
+                "{} events from {} to {}",
+                events.len(),
+                from.format("%Y-%m-%d %H:%M"),
+                to.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+        (EffectKind::PostComment { phase, .. }, EffectOutcome::CommentPosted { .. }) => {
+            if *phase == Phase::Identification {
+                assessment(runbook, console);
+            }
+            console.ok(&format!("{} documented in the case", phase.title()));
+        }
+        (EffectKind::RequestApproval { action_ids, .. }, EffectOutcome::Approvals { response }) => {
+            for id in action_ids {
+                if let Some(action) = runbook.incident().action(id) {
+                    console.action(&format!("{} on {}", action.kind.name(), action.target), &action.planned_call);
+                }
+            }
+            for approval in &response.approvals {
+                console.ok(&format!("approved by {} ({} action(s))", approval.approver, approval.actions.len()));
+            }
+            for refusal in &response.refusals {
+                console.warn(&format!("refused by {} ({} action(s))", refusal.approver, refusal.action_ids.len()));
+            }
+        }
+        (EffectKind::ExecuteAction { action }, EffectOutcome::Executed { .. }) => {
+            console.ok(&format!("executed {} on {}", action.kind.name(), action.target));
+        }
+        (EffectKind::VerifyAction { action }, EffectOutcome::Verification { holds, .. }) => {
+            if *holds {
+                console.ok(&format!("verified: {}", action.expected_post_state));
+            } else {
+                console.fail(&format!("NOT verified: {}", action.expected_post_state));
+            }
+        }
+        (EffectKind::ListPersistence { .. }, EffectOutcome::Persistence { items, not_listed }) => {
+            persistence(items, console);
+            for kind in not_listed {
+                console.warn(&format!("could not list {}", kind.name()));
+            }
+        }
+        (EffectKind::NotifyUser { user, .. }, EffectOutcome::Done) => {
+            console.ok(&format!("{user} notified (kept in the output folder: the demo sends no mail)"));
+        }
+        (EffectKind::StartMonitoring { until, .. }, EffectOutcome::Done) => {
+            console.ok(&format!("monitoring the account until {}", until.format("%Y-%m-%d %H:%M UTC")));
+        }
+        (EffectKind::CheckMonitoring { from, to, .. }, EffectOutcome::Events { events }) => {
+            console.line(&format!(
+                "monitoring {} to {}: {} new event(s)",
+                from.format("%m-%d %H:%M"),
+                to.format("%m-%d %H:%M UTC"),
+                events.len()
+            ));
+        }
+        _ => {}
+    }
 }
 
 fn assessment(runbook: &Runbook, console: &mut Console) {
