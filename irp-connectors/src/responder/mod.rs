@@ -13,10 +13,15 @@
 //!
 //! ```no_run
 //! # use std::sync::Arc;
-//! # use irp_connectors::responder::{FnApprover, Ports, Responder};
+//! # use irp_connectors::responder::{ApprovalRequest, FnApprover, Ports, Responder};
 //! # use irp_connectors::SystemClock;
+//! # use irp_core::approval::ApprovalResponse;
 //! # async fn demo(ports: Ports, inputs: irp_core::incident::IncidentInputs) {
-//! let approver = Arc::new(FnApprover(|_: &_| irp_core::approval::ApprovalResponse::default()));
+//! // Approves nothing: every proposed action stays unapproved and nothing is executed.
+//! fn nobody(_: &ApprovalRequest<'_>) -> ApprovalResponse {
+//!     ApprovalResponse::default()
+//! }
+//! let approver = Arc::new(FnApprover(nobody));
 //! let responder = Responder::new(ports, approver, Arc::new(SystemClock));
 //! let runbook = responder.start(inputs, Default::default(), Default::default());
 //! let finished = responder.run(runbook).await.expect("engine error");
