@@ -9,9 +9,11 @@ pub mod clock;
 pub mod embedded;
 pub mod error;
 pub mod ports;
+pub mod responder;
 pub mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ConnectorError, ErrorKind};
 pub use ports::*;
+pub use responder::{Finished, Responder};
 pub use secret::Secret;

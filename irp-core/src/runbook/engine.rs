@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::action::{Action, ActionId, ActionKind, ActionStatus, CallStyle, Proposal, Recommendation};
+use crate::action::{AccountId, Action, ActionId, ActionKind, ActionStatus, CallStyle, Proposal, Recommendation};
 use crate::approval::{self, ApprovalResponse};
 use crate::assess::assess_user;
 use crate::detect::{Baseline, Population};
@@ -623,8 +623,8 @@ impl State {
         let mut ids = Vec::new();
         for p in proposals {
             let id = ActionId(format!("a{}", self.next_action));
-            let user = self.idp_user();
-            let action = Action::propose(&self.incident.id, id, user, phase, p, style);
+            let (user, account) = self.target_account();
+            let action = Action::propose_on(&self.incident.id, id, user, account, phase, p, style);
             if let Some(existing) = self.incident.actions.iter().find(|a| a.idempotency_key == action.idempotency_key) {
                 ids.push(existing.id.clone());
                 continue;
@@ -1174,11 +1174,12 @@ impl State {
             .unwrap_or_default()
     }
 
-    /// The user as actions address it: the IdP id when known (vendor calls take it), else the login.
-    fn idp_user(&self) -> UserId {
+    /// The account actions address: its login (normalised, for matching) and the IdP's id
+    /// verbatim when known (vendor ids are case-sensitive; vendor calls take it).
+    fn target_account(&self) -> (UserId, Option<AccountId>) {
         match &self.findings.user {
-            Some(u) if !u.id.is_empty() => UserId::new(&u.id),
-            _ => self.incident.user().clone(),
+            Some(u) => (u.login.clone(), Some(AccountId(u.id.trim().to_owned())).filter(|a| !a.0.is_empty())),
+            None => (self.incident.user().clone(), None),
         }
     }
 
