@@ -8,14 +8,13 @@
 
 mod approver;
 mod connectors;
-mod console;
-mod narrator;
 mod output;
 mod scenario;
+mod sim;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use irp::connectors::responder::{Finished, Responder, ResponderError};
@@ -25,18 +24,12 @@ use irp::core::report;
 use irp::core::runbook::{RunOptions, RunOutcome, RunSummary};
 
 use self::approver::Approver;
+use super::console::{lock, Console, SharedConsole};
+use super::narrate::Narration;
 use self::connectors::{ScenarioCase, SetupError};
-use self::console::Console;
-use self::narrator::{Narration, Outbox, SimClock};
+use self::sim::{Outbox, SimClock};
 use self::output::{OutputDir, OutputError};
 
-/// The console, shared with the narration while the Responder runs.
-type SharedConsole = Arc<Mutex<Console>>;
-
-fn lock(console: &SharedConsole) -> MutexGuard<'_, Console> {
-    // A poisoned console still prints: finish the run's output rather than panic.
-    console.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// What the run produced, besides what is in the case store and the directory.
 struct Drive {
@@ -181,7 +174,14 @@ fn run_inner(args: &DemoArgs, shared: &SharedConsole) -> Result<(), Failure> {
             .with_notifier(outbox.clone());
         let responder = Responder::new(ports, Arc::new(approver), clock.shared())
             .with_waiter(Arc::new(clock.clone()))
-            .with_observer(Arc::new(Narration::new(shared.clone(), clock.clone(), approver)));
+            .with_observer(Arc::new(
+                Narration::new(shared.clone())
+                    .after_effect({
+                        let clock = clock.clone();
+                        Box::new(move |kind| clock.advance_for(kind, approver))
+                    })
+                    .notify_note(" (kept in the output folder: the demo sends no mail)"),
+            ));
         let runbook = responder.start(inputs, Policy::default(), RunOptions { dry_run: args.dry_run });
         Ok::<_, Failure>(responder.run(runbook).await?)
     })?;

@@ -1,5 +1,8 @@
 //! One module per subcommand; each exposes `XArgs` (clap) and `run(XArgs) -> ExitCode`.
 
+mod approve;
 pub mod assess;
+mod console;
+mod narrate;
 pub mod demo;
 pub mod respond;

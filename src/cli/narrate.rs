@@ -1,109 +1,45 @@
-//! The demo's narration: an [`Observer`] of the Responder that prints each phase and what each
-//! effect found or did, and moves the simulated clock by a fixed duration per effect so two runs
-//! see the same times and write the same reports.
+//! The console narration of a run: an [`Observer`] of the Responder that prints each phase and
+//! what each effect found or did. Shared by `irp demo` and `irp respond`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use irp::connectors::responder::{Notifier, Observer, Progress, Waiter};
-use irp::connectors::{Clock, ManualClock};
-use irp::core::evidence::UserId;
+use irp::connectors::responder::{Observer, Progress};
 use irp::core::phase::Phase;
 use irp::core::runbook::{Effect, EffectKind, EffectOutcome, PersistenceItem, Runbook};
 
-use super::approver::Approver;
-use super::console::Console;
+use super::console::{lock, Console, SharedConsole};
 
-/// Simulated seconds each effect takes: roughly what the call takes against a real vendor, and
-/// minutes for a human approval, so the report's time-to-contain is plausible.
-fn cost(kind: &EffectKind, approver: Approver) -> i64 {
-    match kind {
-        EffectKind::CheckConnectors { .. } => 4,
-        EffectKind::SearchEvents { .. } => 38,
-        EffectKind::LookupEntity { .. } => 6,
-        EffectKind::ListPersistence { .. } => 12,
-        EffectKind::RequestApproval { .. } => match approver {
-            Approver::Demo => 90,
-            Approver::Interactive => 60,
-        },
-        EffectKind::ExecuteAction { .. } => 3,
-        EffectKind::VerifyAction { .. } => 2,
-        EffectKind::CheckMonitoring { .. } => 20,
-        _ => 1,
-    }
-}
-
-/// The simulated clock: starts at the alert, moves only when an effect finishes or a scheduled
-/// effect is due.
-#[derive(Debug, Clone)]
-pub struct SimClock(Arc<ManualClock>);
-
-impl SimClock {
-    /// A clock stopped at `start`.
-    pub fn new(start: DateTime<Utc>) -> Self {
-        SimClock(Arc::new(ManualClock::new(start)))
-    }
-
-    /// The clock, for the Responder.
-    pub fn shared(&self) -> Arc<dyn Clock> {
-        self.0.clone()
-    }
-}
-
-/// A scheduled effect (a monitoring check) is due at once: the clock jumps to it.
-#[async_trait]
-impl Waiter for SimClock {
-    async fn wait_until(&self, at: DateTime<Utc>) {
-        if at > self.0.now() {
-            self.0.set(at);
-        }
-    }
-}
-
-/// What the user was told: the demo sends no mail, so messages are kept for the output folder.
-#[derive(Debug, Default)]
-pub struct Outbox(Mutex<Vec<String>>);
-
-impl Outbox {
-    /// The messages, in order.
-    pub fn messages(&self) -> Vec<String> {
-        self.0.lock().map(|m| m.clone()).unwrap_or_default()
-    }
-}
-
-#[async_trait]
-impl Notifier for Outbox {
-    async fn notify(&self, _user: &UserId, message: &str) -> irp::connectors::error::Result<()> {
-        if let Ok(mut messages) = self.0.lock() {
-            messages.push(message.to_owned());
-        }
-        Ok(())
-    }
-}
+/// Called after each effect, before it is narrated (the demo moves its simulated clock here).
+pub type AfterEffect = Box<dyn Fn(&EffectKind) + Send + Sync>;
 
 /// The console narration, as an observer of the Responder.
 pub struct Narration {
-    console: Arc<Mutex<Console>>,
-    clock: SimClock,
-    approver: Approver,
+    console: SharedConsole,
+    after_effect: Option<AfterEffect>,
+    /// Said after "notified" (where the message went).
+    notify_note: &'static str,
 }
 
 impl Narration {
-    /// Narrates to `console`, moving `clock` by each effect's simulated cost.
-    pub fn new(console: Arc<Mutex<Console>>, clock: SimClock, approver: Approver) -> Self {
-        Narration { console, clock, approver }
+    /// Narrates to `console`.
+    pub fn new(console: SharedConsole) -> Self {
+        Narration { console, after_effect: None, notify_note: "" }
     }
 
-    fn console(&self) -> MutexGuard<'_, Console> {
-        // A poisoned console still prints: keep narrating rather than panic.
-        self.console.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `hook` after each effect, before narrating it.
+    pub fn after_effect(mut self, hook: AfterEffect) -> Self {
+        self.after_effect = Some(hook);
+        self
+    }
+
+    /// Says where notifications went (`" (kept in the output folder)"`).
+    pub fn notify_note(mut self, note: &'static str) -> Self {
+        self.notify_note = note;
+        self
     }
 }
 
 impl Observer for Narration {
     fn observe(&self, runbook: &Runbook, progress: &Progress<'_>) {
-        let mut console = self.console();
+        let mut console = lock(&self.console);
         match progress {
             Progress::PhaseStarted { phase } => {
                 let number = Phase::WORKING.iter().position(|p| p == phase).map_or(0, |i| i + 1);
@@ -116,8 +52,10 @@ impl Observer for Narration {
             }
             Progress::EffectFinished { effect, outcome } => {
                 console.done();
-                self.clock.0.advance(chrono::Duration::seconds(cost(&effect.kind, self.approver)));
-                narrate(runbook, effect, outcome, &mut console);
+                if let Some(hook) = &self.after_effect {
+                    hook(&effect.kind);
+                }
+                narrate(runbook, effect, outcome, self.notify_note, &mut console);
             }
             _ => {}
         }
@@ -125,7 +63,7 @@ impl Observer for Narration {
 }
 
 /// Prints what one effect found or did.
-fn narrate(runbook: &Runbook, effect: &Effect, outcome: &EffectOutcome, console: &mut Console) {
+fn narrate(runbook: &Runbook, effect: &Effect, outcome: &EffectOutcome, notify_note: &str, console: &mut Console) {
     if let EffectOutcome::Failed { failure } = outcome {
         console.fail(&format!("{}: {}", effect.kind.name(), failure.message));
         return;
@@ -203,7 +141,7 @@ fn narrate(runbook: &Runbook, effect: &Effect, outcome: &EffectOutcome, console:
             }
         }
         (EffectKind::NotifyUser { user, .. }, EffectOutcome::Done) => {
-            console.ok(&format!("{user} notified (kept in the output folder: the demo sends no mail)"));
+            console.ok(&format!("{user} notified{notify_note}"));
         }
         (EffectKind::StartMonitoring { until, .. }, EffectOutcome::Done) => {
             console.ok(&format!("monitoring the account until {}", until.format("%Y-%m-%d %H:%M UTC")));

@@ -1,7 +1,8 @@
-//! The demo's narrative on stdout. Colour and spinners only when stdout is a terminal (and
+//! The narrative of `irp demo` and `irp respond` on stdout. Colour and spinners only when stdout is a terminal (and
 //! `NO_COLOR` is unset), so piped output and test captures are plain, stable text.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -150,4 +151,13 @@ impl Drop for Console {
     fn drop(&mut self) {
         self.done();
     }
+}
+
+/// The console, shared between the command and the Responder's observer.
+pub type SharedConsole = Arc<Mutex<Console>>;
+
+/// Locks the console. A poisoned console still prints: finishing the run's output matters more
+/// than the panic that poisoned it.
+pub fn lock(console: &SharedConsole) -> MutexGuard<'_, Console> {
+    console.lock().unwrap_or_else(|p| p.into_inner())
 }
