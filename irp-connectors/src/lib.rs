@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod config;
 pub mod embedded;
 pub mod error;
 pub mod ports;

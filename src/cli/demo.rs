@@ -18,13 +18,13 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use irp::connectors::responder::{Finished, Responder, ResponderError};
-use irp::core::action::ActionStatus;
 use irp::core::policy::Policy;
 use irp::core::report;
-use irp::core::runbook::{RunOptions, RunOutcome, RunSummary};
+use irp::core::runbook::RunOptions;
 
 use self::approver::Approver;
 use super::console::{lock, Console, SharedConsole};
+use super::finish::{incomplete, print_plan, print_response_times};
 use super::narrate::Narration;
 use self::connectors::{ScenarioCase, SetupError};
 use self::sim::{Outbox, SimClock};
@@ -194,28 +194,6 @@ fn run_inner(args: &DemoArgs, shared: &SharedConsole) -> Result<(), Failure> {
     finish(args, out.as_ref(), &drive, &mut console)
 }
 
-fn print_plan(summary: &RunSummary, console: &mut Console) {
-    console.blank();
-    console
-        .title(&format!("Plan ({} action(s); dry run: nothing was approved, executed or written)", summary.plan.len()));
-    for item in &summary.plan {
-        console.action(&format!("[{}] {} on {}", item.phase.title(), item.kind, item.target), &item.planned_call);
-    }
-}
-
-/// Actions that did not end verified: any of them makes the run incomplete (exit 1).
-fn unfinished_actions(drive: &Drive) -> Vec<String> {
-    drive
-        .finished
-        .runbook
-        .incident()
-        .actions()
-        .iter()
-        .filter(|a| !matches!(a.status, ActionStatus::Verified))
-        .map(|a| format!("{} on {}: {}", a.kind.name(), a.target, a.status.name()))
-        .collect()
-}
-
 fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut Console) -> Result<(), Failure> {
     let summary = &drive.finished.summary;
     for problem in &summary.problems {
@@ -229,14 +207,7 @@ fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut
         if !drive.notifications.is_empty() {
             out.write(OutputDir::NOTIFICATIONS, &(drive.notifications.join("\n\n---\n\n") + "\n"))?;
         }
-        let m = report::metrics::metrics(&view);
-        let human = |d: Option<chrono::Duration>| d.map_or_else(|| "n/a".to_owned(), report::metrics::human);
-        console.blank();
-        console.title("Response times (simulated clock)");
-        console.line(&format!("time to detect:    {}", human(m.time_to_detect)));
-        console.line(&format!("time to contain:   {}", human(m.time_to_contain)));
-        console.line(&format!("time to eradicate: {}", human(m.time_to_eradicate)));
-        console.line(&format!("time to recover:   {}", human(m.time_to_recover)));
+        print_response_times(&view, "Response times (simulated clock)", console);
         console.blank();
         console.title(&format!("Output: {}", out.root().display()));
         for name in [
@@ -250,7 +221,6 @@ fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut
         }
         report = Some((md, html));
     }
-    let unfinished = if args.dry_run { Vec::new() } else { unfinished_actions(drive) };
     if args.json {
         let json = serde_json::json!({
             "case_id": drive.finished.runbook.incident().case_id().as_str(),
@@ -265,19 +235,8 @@ fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut
         });
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     }
-    match &summary.outcome {
-        RunOutcome::Completed if unfinished.is_empty() => Ok(()),
-        RunOutcome::Completed => Err(Failure::Incomplete(format!(
-            "the runbook finished, but these actions did not end verified: {}",
-            unfinished.join("; ")
-        ))),
-        RunOutcome::DryRun => Ok(()),
-        RunOutcome::ClosedNoAction { reason } => {
-            Err(Failure::Incomplete(format!("the runbook closed the case without action ({})", reason.name())))
-        }
-        RunOutcome::Blocked { phase, reason } => {
-            Err(Failure::Incomplete(format!("the runbook stopped in {}: {reason}", phase.title())))
-        }
-        other => Err(Failure::Incomplete(format!("the runbook ended as {other:?}"))),
+    match incomplete(&drive.finished) {
+        None => Ok(()),
+        Some(why) => Err(Failure::Incomplete(why)),
     }
 }

@@ -5,4 +5,5 @@ pub mod assess;
 mod console;
 mod narrate;
 pub mod demo;
+mod finish;
 pub mod respond;

@@ -1,0 +1,270 @@
+//! Which connector serves which port, as data: the `[siem]`, `[soar]`, `[idp]` and `[mailbox]`
+//! tables of `irp.toml` (and the same dicts from Python). Each table names its connector with
+//! `type`; the remaining keys are that connector's own settings. Secrets are never values here:
+//! vendor connectors name an environment variable or a file (see `docs/CONNECTORS.md`).
+//!
+//! ```
+//! use irp_connectors::config::ConnectorsConfig;
+//!
+//! let config: ConnectorsConfig = toml::from_str(r#"
+//!     [siem]
+//!     type = "files"
+//!     paths = ["exports/okta.ndjson.gz"]
+//!     [soar]
+//!     type = "sqlite"
+//!     path = "cases.sqlite"
+//!     [idp]
+//!     type = "local"
+//!     path = "directory.json"
+//! "#).unwrap();
+//! assert_eq!(config.mailbox.name(), "none");
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use irp_core::action::CallStyle;
+use irp_core::evidence::{Format, UserId};
+use irp_core::runbook::PersistenceKind;
+use serde::Deserialize;
+
+use crate::embedded::{FileSiem, LocalDirectory, SqliteCaseStore};
+use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::ports::{Health, InboxRule, Mailbox, MailboxForwarding, OAuthGrant};
+use crate::responder::Ports;
+
+/// The four ports' connectors.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorsConfig {
+    /// Event search.
+    pub siem: SiemConfig,
+    /// Cases, comments, approvals and the action journal.
+    pub soar: SoarConfig,
+    /// The identity provider.
+    pub idp: IdpConfig,
+    /// Inbox rules and forwarding; `none` when no mailbox connector is configured.
+    #[serde(default)]
+    pub mailbox: MailboxConfig,
+}
+
+/// `[siem]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum SiemConfig {
+    /// Exported event files, in any format `irp assess` reads (gzip detected).
+    Files {
+        /// The files.
+        paths: Vec<PathBuf>,
+        /// `auto` (sniff each record, the default), `okta`, `entra`, `o365`, `workspace` or `udm`.
+        #[serde(default)]
+        format: Option<String>,
+    },
+}
+
+/// `[soar]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum SoarConfig {
+    /// The embedded SQLite case store (created if missing).
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+    },
+}
+
+/// `[idp]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum IdpConfig {
+    /// The embedded local directory (a JSON file whose state really changes).
+    Local {
+        /// The directory file.
+        path: PathBuf,
+    },
+}
+
+/// `[mailbox]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum MailboxConfig {
+    /// The local directory's mailboxes.
+    Local {
+        /// The directory file (usually the same as `[idp]`'s).
+        path: PathBuf,
+    },
+    /// No mailbox connector: mailbox persistence cannot be listed, which keeps the account
+    /// disabled at Recovery until someone checks by hand (hard rule 2).
+    #[default]
+    None,
+}
+
+impl SiemConfig {
+    /// The `type` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SiemConfig::Files { .. } => "files",
+        }
+    }
+}
+
+impl MailboxConfig {
+    /// The `type` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MailboxConfig::Local { .. } => "local",
+            MailboxConfig::None => "none",
+        }
+    }
+}
+
+impl ConnectorsConfig {
+    /// Resolves relative file paths against `base` (the config file's directory).
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let at = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        match &mut self.siem {
+            SiemConfig::Files { paths, .. } => paths.iter_mut().for_each(at),
+        }
+        match &mut self.soar {
+            SoarConfig::Sqlite { path } => at(path),
+        }
+        match &mut self.idp {
+            IdpConfig::Local { path } => at(path),
+        }
+        match &mut self.mailbox {
+            MailboxConfig::Local { path } => at(path),
+            MailboxConfig::None => {}
+        }
+    }
+
+    /// Creates the connectors. Nothing is called yet: the runbook's Preparation phase checks
+    /// each one's health and reports what is not ready.
+    ///
+    /// # Errors
+    ///
+    /// A connector that cannot even be created: a SQLite file that cannot be opened, a
+    /// directory file that is missing or malformed, an unknown event format.
+    pub fn ports(&self) -> Result<Ports> {
+        let siem = match &self.siem {
+            SiemConfig::Files { paths, format } => {
+                let format = match format.as_deref() {
+                    None => Format::Auto,
+                    Some(name) => Format::from_name(&name.to_ascii_lowercase()).ok_or_else(|| {
+                        ConnectorError::new(ErrorKind::Invalid, "config.siem")
+                            .with_detail(format!("unknown event format `{name}`"))
+                    })?,
+                };
+                Arc::new(FileSiem::new(paths.clone()).with_format(format))
+            }
+        };
+        let soar = match &self.soar {
+            SoarConfig::Sqlite { path } => Arc::new(SqliteCaseStore::open(path)?),
+        };
+        let mut absent = Vec::new();
+        let (idp, style) = match &self.idp {
+            IdpConfig::Local { path } => {
+                // The local directory models no delegates and no app passwords.
+                absent.extend([PersistenceKind::Delegate, PersistenceKind::AppPassword]);
+                (Arc::new(LocalDirectory::open(path)?), CallStyle::Okta)
+            }
+        };
+        let mailbox: Arc<dyn Mailbox> = match &self.mailbox {
+            MailboxConfig::Local { path } => Arc::new(LocalDirectory::open(path)?),
+            MailboxConfig::None => Arc::new(NoMailbox),
+        };
+        Ok(Ports::new(siem, soar, idp, mailbox).with_call_style(style).with_absent_persistence(absent))
+    }
+}
+
+/// The mailbox port when none is configured: every call is [`ErrorKind::Unsupported`], so the
+/// sweep reports mailbox persistence as not listed and the account stays disabled.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoMailbox;
+
+fn unsupported(operation: &str) -> ConnectorError {
+    ConnectorError::new(ErrorKind::Unsupported, operation).with_detail("no mailbox connector is configured")
+}
+
+#[async_trait]
+impl Mailbox for NoMailbox {
+    async fn list_inbox_rules(&self, _: &UserId) -> Result<Vec<InboxRule>> {
+        Err(unsupported("mailbox.list_inbox_rules"))
+    }
+    async fn delete_inbox_rule(&self, _: &UserId, _: &str) -> Result<()> {
+        Err(unsupported("mailbox.delete_inbox_rule"))
+    }
+    async fn get_forwarding(&self, _: &UserId) -> Result<Option<MailboxForwarding>> {
+        Err(unsupported("mailbox.get_forwarding"))
+    }
+    async fn clear_forwarding(&self, _: &UserId) -> Result<()> {
+        Err(unsupported("mailbox.clear_forwarding"))
+    }
+    async fn list_oauth_grants(&self, _: &UserId) -> Result<Vec<OAuthGrant>> {
+        Err(unsupported("mailbox.list_oauth_grants"))
+    }
+    async fn revoke_oauth_grant(&self, _: &UserId, _: &str) -> Result<()> {
+        Err(unsupported("mailbox.revoke_oauth_grant"))
+    }
+    async fn health_check(&self) -> Result<Health> {
+        Err(unsupported("mailbox.health_check"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_directory() {
+        let mut config: ConnectorsConfig = toml::from_str(
+            r#"
+            [siem]
+            type = "files"
+            paths = ["okta.ndjson", "/abs/o365.json"]
+            [soar]
+            type = "sqlite"
+            path = "cases.sqlite"
+            [idp]
+            type = "local"
+            path = "dir/directory.json"
+            [mailbox]
+            type = "local"
+            path = "dir/directory.json"
+            "#,
+        )
+        .unwrap();
+        config.resolve_paths(Path::new("/etc/irp"));
+        let SiemConfig::Files { paths, .. } = &config.siem;
+        assert_eq!(paths, &[PathBuf::from("/etc/irp/okta.ndjson"), PathBuf::from("/abs/o365.json")]);
+        let SoarConfig::Sqlite { path } = &config.soar;
+        assert_eq!(path, Path::new("/etc/irp/cases.sqlite"));
+        assert!(matches!(&config.mailbox, MailboxConfig::Local { path } if path == Path::new("/etc/irp/dir/directory.json")));
+    }
+
+    #[test]
+    fn an_unknown_connector_type_is_named() {
+        let err = toml::from_str::<ConnectorsConfig>(
+            "[siem]\ntype = \"splunk\"\n[soar]\ntype = \"sqlite\"\npath = \"c\"\n[idp]\ntype = \"local\"\npath = \"d\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown variant `splunk`") && err.contains("line 2"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn no_mailbox_refuses_every_call_as_unsupported() {
+        let user = UserId::new("a@example.com");
+        assert_eq!(NoMailbox.list_inbox_rules(&user).await.unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(NoMailbox.delete_inbox_rule(&user, "r").await.unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(NoMailbox.health_check().await.unwrap_err().kind(), ErrorKind::Unsupported);
+    }
+}
