@@ -1,4 +1,4 @@
-//! The `irp` command: `irp demo`, `irp assess`, and (later) `irp respond` / `irp report`.
+//! The `irp` command: `irp demo`, `irp assess`, `irp respond`.
 
 use std::process::ExitCode;
 
@@ -20,6 +20,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Assess exported identity logs offline: is any account compromised?
     Assess(cli::assess::AssessArgs),
+    /// Run the runbook for one case against the connectors configured in irp.toml.
+    Respond(cli::respond::RespondArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,5 +29,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Demo(args) => cli::demo::run(args),
         Command::Assess(args) => cli::assess::run(args),
+        Command::Respond(args) => cli::respond::run(args),
     }
 }
