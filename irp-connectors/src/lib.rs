@@ -9,6 +9,7 @@ pub mod clock;
 pub mod embedded;
 pub mod error;
 pub mod http;
+pub mod okta;
 pub mod ports;
 pub mod secret;
 

@@ -5,7 +5,36 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::Url;
 
+use serde::de::DeserializeOwned;
+
+use super::{HttpClient, Request};
+use crate::error::Result;
 use crate::ports::TimeWindow;
+
+/// Fetches `first` and every `rel="next"` page after it (at most `max_pages`), concatenating the
+/// JSON arrays. For short per-user lists (grants, tokens, factors); long streams page lazily.
+pub async fn collect_linked<T: DeserializeOwned>(
+    client: &HttpClient,
+    first: Request,
+    max_pages: usize,
+) -> Result<Vec<T>> {
+    let operation = first.operation().to_owned();
+    let mut all = Vec::new();
+    let mut next = Some(first);
+    let mut pages = 0;
+    while let Some(req) = next.take() {
+        let resp = client.send(req).await?;
+        let page: Vec<T> = resp.json()?;
+        pages += 1;
+        let empty = page.is_empty();
+        all.extend(page);
+        if empty || pages >= max_pages {
+            break;
+        }
+        next = resp.next_link().map(|url| Request::follow(operation.clone(), url));
+    }
+    Ok(all)
+}
 
 /// The `rel="next"` target among all `link` headers (one header per link, or comma-joined).
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
