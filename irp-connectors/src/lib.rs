@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod okta;
 pub mod ports;
+pub mod secops;
 pub mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};
