@@ -77,6 +77,8 @@ pub struct ConnectorError {
     detail: Option<String>,
     status: Option<u16>,
     retry_after: Option<Duration>,
+    vendor_code: Option<String>,
+    request_id: Option<String>,
     #[source]
     source: Option<BoxError>,
 }
@@ -103,6 +105,8 @@ impl ConnectorError {
             detail: None,
             status: None,
             retry_after: None,
+            vendor_code: None,
+            request_id: None,
             source: None,
         }
     }
@@ -124,6 +128,30 @@ impl ConnectorError {
     pub fn with_retry_after(mut self, wait: Duration) -> Self {
         self.retry_after = Some(wait);
         self
+    }
+
+    /// Records the vendor's machine-readable error code (Okta `E0000007`, Google `NOT_FOUND`).
+    /// Only short validated tokens: never a summary or message.
+    pub fn with_vendor_code(mut self, code: impl Into<String>) -> Self {
+        self.vendor_code = Some(code.into());
+        self
+    }
+
+    /// Records the vendor's request id (`X-Okta-Request-Id`), for support tickets.
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// The vendor's error code, for flow control (Okta documents `errorCode` as the only
+    /// stable part of its errors).
+    pub fn vendor_code(&self) -> Option<&str> {
+        self.vendor_code.as_deref()
+    }
+
+    /// The vendor's request id.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// Attaches the underlying error; reachable through [`std::error::Error::source`] only.
