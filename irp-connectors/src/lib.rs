@@ -9,8 +9,11 @@ pub mod clock;
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod http;
+pub mod okta;
 pub mod ports;
 pub mod responder;
+pub mod secops;
 pub mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -1,7 +1,5 @@
 //! The SOAR port: the case, its comments and approvals, and the action journal.
 
-use std::fmt;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use irp_core::evidence::UserId;
@@ -10,23 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::Health;
 use crate::error::Result;
 
-/// A case id as the SOAR names it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CaseId(pub String);
-
-impl CaseId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// A case id as the SOAR names it: the same type the engine's incidents carry.
+pub use irp_core::incident::CaseId;
 
 /// A comment id as the SOAR names it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

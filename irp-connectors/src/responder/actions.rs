@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::lookups::failed;
 use super::ports::Ports;
 use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::ports::{CaseId as PortCaseId, JournalEntry, JournalStatus};
+use crate::ports::{JournalEntry, JournalStatus};
 
 /// Kinds no port operation performs: refused before anything is sent or journalled.
 fn unsupported(kind: &ActionKind) -> Option<EffectOutcome> {
@@ -148,7 +148,7 @@ fn action_json(action: &Action) -> Value {
 }
 
 pub(crate) async fn journal(p: &Ports, case: &CaseId, action: &Action, line: Line, at: DateTime<Utc>) -> Result<()> {
-    let case = PortCaseId(case.as_str().to_owned());
+    let case = case.clone();
     let mut entry = JournalEntry::new(case, action.idempotency_key.as_str(), action_json(action), line.status, at);
     entry.state_before = line.before;
     entry.state_after = line.after;
@@ -208,7 +208,7 @@ pub(crate) async fn verify(p: &Ports, case: &CaseId, action: &Action, now: DateT
 
 /// True when the journal shows `action` was (or may have been) sent: a `started` entry exists.
 pub(crate) async fn was_started(p: &Ports, case: &CaseId, action: &Action) -> Result<bool> {
-    let entries = p.soar.journal(&PortCaseId(case.as_str().to_owned())).await?;
+    let entries = p.soar.journal(case).await?;
     Ok(entries.iter().any(|e| e.idempotency_key == action.idempotency_key.as_str()))
 }
 

@@ -9,7 +9,7 @@ use irp_core::runbook::{EffectOutcome, Failure, Runbook};
 
 use super::approver::{ApprovalRequest, Approver, PendingApproval};
 use super::ports::Ports;
-use crate::ports::{ApprovalDecision, ApprovalRecord, CaseId as PortCaseId};
+use crate::ports::{ApprovalDecision, ApprovalRecord};
 
 pub(crate) async fn request(
     p: &Ports,
@@ -45,7 +45,7 @@ fn describe(action: &Action) -> String {
 }
 
 async fn record(p: &Ports, case: &CaseId, runbook: &Runbook, response: &ApprovalResponse) -> Result<(), Failure> {
-    let case_id = PortCaseId(case.as_str().to_owned());
+    let case_id = case.clone();
     let mut records = Vec::new();
     for approval in &response.approvals {
         for entry in &approval.actions {

@@ -252,8 +252,7 @@ impl Responder {
             }
             EffectKind::ListPersistence { user, kinds, since } => lookups::persistence(p, user, kinds, *since).await,
             EffectKind::PostComment { case_id, markdown, .. } => {
-                let case = crate::ports::CaseId(case_id.as_str().to_owned());
-                match p.soar.post_comment(&case, markdown, now).await {
+                match p.soar.post_comment(case_id, markdown, now).await {
                     Ok(id) => EffectOutcome::CommentPosted { comment_id: Some(id.0) },
                     Err(e) => lookups::failed(&e),
                 }

@@ -11,17 +11,13 @@ use irp_core::runbook::{
 
 use super::ports::Ports;
 use crate::error::{ConnectorError, Result};
-use crate::ports::{CaseId as PortCaseId, CaseSummary, EventPager, EventQuery, Health, TimeWindow};
+use crate::ports::{CaseSummary, EventPager, EventQuery, Health, TimeWindow};
 
 /// A connector error as the engine's failure: says whether the call may have been applied.
 pub(crate) fn failed(e: &ConnectorError) -> EffectOutcome {
     let message = e.to_string();
     let failure = if e.maybe_executed() { Failure::unknown(message) } else { Failure::refused(message) };
     EffectOutcome::Failed { failure }
-}
-
-fn port_case(id: &CaseId) -> PortCaseId {
-    PortCaseId(id.as_str().to_owned())
 }
 
 /// `CheckConnectors`: every role's health check.
@@ -52,7 +48,7 @@ pub(crate) async fn readiness(p: &Ports, roles: &[ConnectorRole]) -> EffectOutco
 
 /// `FetchCase`.
 pub(crate) async fn fetch_case(p: &Ports, id: &CaseId) -> EffectOutcome {
-    match p.soar.get_case(&port_case(id)).await {
+    match p.soar.get_case(id).await {
         Ok(case) => EffectOutcome::Case {
             case: CaseInfo {
                 id: id.clone(),
@@ -78,7 +74,7 @@ fn refs(found: Vec<CaseSummary>, this: &CaseId) -> EffectOutcome {
 
 /// `FindDuplicateCases`: cases sharing an alert group or the user, this one excluded.
 pub(crate) async fn duplicates(p: &Ports, id: &CaseId) -> EffectOutcome {
-    let case = match p.soar.get_case(&port_case(id)).await {
+    let case = match p.soar.get_case(id).await {
         Ok(case) => case,
         Err(e) => return failed(&e),
     };

@@ -8,7 +8,7 @@ use irp::connectors::embedded::{FileSiem, LocalDirectory, NewCase, SqliteCaseSto
 use irp::connectors::responder::Ports;
 use irp::connectors::ConnectorError;
 use irp::core::action::CallStyle;
-use irp::core::incident::{CaseId, IncidentInputs};
+use irp::core::incident::IncidentInputs;
 use irp::core::runbook::PersistenceKind;
 use serde::Deserialize;
 
@@ -46,7 +46,7 @@ impl ScenarioCase {
     pub fn inputs(&self) -> Option<IncidentInputs> {
         Some(IncidentInputs {
             user_id: self.case.user.clone()?,
-            case_id: CaseId(self.case.id.as_str().to_owned()),
+            case_id: self.case.id.clone(),
             alert_group_identifiers: self.case.alert_ids.clone(),
             initial_alert_details: self.initial_alert_details.clone(),
         })

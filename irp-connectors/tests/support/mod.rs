@@ -1,0 +1,264 @@
+//! A tiny HTTP/1.1 test double on 127.0.0.1: it records every request (method, path, decoded
+//! query, headers, body) and answers from scripted routes. A request no route expects gets a 500,
+//! so an unexpected call fails the test loudly. Hand-written on tokio to avoid a server
+//! framework in the build.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request as the double received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// Path as sent (percent-encoded), without the query.
+    pub path: String,
+    /// Decoded query pairs, in order.
+    pub query: Vec<(String, String)>,
+    /// Header names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    pub fn header_count(&self, name: &str) -> usize {
+        self.headers.iter().filter(|(k, _)| k == name).count()
+    }
+    pub fn query(&self, key: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+    /// `METHOD path?k=v&...` with decoded values, for compact exact assertions.
+    pub fn line(&self) -> String {
+        let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if q.is_empty() {
+            format!("{} {}", self.method, self.path)
+        } else {
+            format!("{} {}?{}", self.method, self.path, q.join("&"))
+        }
+    }
+}
+
+/// A scripted answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub delay: Option<Duration>,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: serde_json::Value) -> Self {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+            delay: None,
+        }
+    }
+    pub fn empty(status: u16) -> Self {
+        Reply { status, headers: Vec::new(), body: Vec::new(), delay: None }
+    }
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_owned(), v.to_owned()));
+        self
+    }
+    pub fn delay(mut self, d: Duration) -> Self {
+        self.delay = Some(d);
+        self
+    }
+}
+
+type Check = Box<dyn Fn(&Recorded) -> Option<Reply> + Send + Sync>;
+
+struct Route {
+    method: String,
+    path: String,
+    reply: Reply,
+    remaining: Option<usize>,
+}
+
+/// The double.
+#[derive(Clone)]
+pub struct Double {
+    pub addr: std::net::SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    routes: Arc<Mutex<Vec<Route>>>,
+    /// Checked before the routes: a vendor rule that answers on its own (401 without a token, 411).
+    guard: Arc<Mutex<Option<Arc<Check>>>>,
+}
+
+impl Double {
+    pub async fn start() -> Double {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let double = Double {
+            addr: listener.local_addr().unwrap(),
+            requests: Arc::default(),
+            routes: Arc::default(),
+            guard: Arc::default(),
+        };
+        let d = double.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let d = d.clone();
+                tokio::spawn(async move {
+                    let _ = d.serve(stream).await;
+                });
+            }
+        });
+        double
+    }
+
+    pub fn url(&self, prefix: &str) -> String {
+        format!("http://{}{}", self.addr, prefix)
+    }
+
+    /// Answers `method path` once with `reply`.
+    pub fn on(&self, method: &str, path: &str, reply: Reply) -> &Self {
+        self.push(method, path, reply, Some(1));
+        self
+    }
+
+    /// Answers `method path` every time with `reply`.
+    pub fn always(&self, method: &str, path: &str, reply: Reply) -> &Self {
+        self.push(method, path, reply, None);
+        self
+    }
+
+    fn push(&self, method: &str, path: &str, reply: Reply, remaining: Option<usize>) {
+        self.routes.lock().unwrap().push(Route { method: method.into(), path: path.into(), reply, remaining });
+    }
+
+    pub fn guard(&self, check: impl Fn(&Recorded) -> Option<Reply> + Send + Sync + 'static) {
+        *self.guard.lock().unwrap() = Some(Arc::new(Box::new(check)));
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.requests().iter().map(Recorded::line).collect()
+    }
+
+    fn answer(&self, req: &Recorded) -> Reply {
+        if let Some(g) = self.guard.lock().unwrap().clone() {
+            if let Some(reply) = g(req) {
+                return reply;
+            }
+        }
+        let mut routes = self.routes.lock().unwrap();
+        let pos = routes.iter().position(|r| r.method == req.method && r.path == req.path && r.remaining != Some(0));
+        match pos {
+            Some(i) => {
+                let r = &mut routes[i];
+                if let Some(n) = r.remaining.as_mut() {
+                    *n -= 1;
+                }
+                r.reply.clone()
+            }
+            None => Reply::json(500, serde_json::json!({"error": "unexpected request", "line": req.line()})),
+        }
+    }
+
+    async fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let mut lines = head.split("\r\n");
+        let mut first = lines.next().unwrap_or_default().split(' ');
+        let method = first.next().unwrap_or_default().to_owned();
+        let target = first.next().unwrap_or_default().to_owned();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let len: usize =
+            headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        let mut body = buf[head_end + 4..].to_vec();
+        while body.len() < len {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p.to_owned(), decode_query(q)),
+            None => (target.clone(), Vec::new()),
+        };
+        let req = Recorded { method, path, query, headers, body };
+        self.requests.lock().unwrap().push(req.clone());
+        let reply = self.answer(&req);
+        if let Some(d) = reply.delay {
+            tokio::time::sleep(d).await;
+        }
+        let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
+        for (k, v) in &reply.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", reply.body.len()));
+        stream.write_all(out.as_bytes()).await?;
+        stream.write_all(&reply.body).await?;
+        stream.shutdown().await
+    }
+}
+
+fn decode_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Okta's error body.
+pub fn okta_error(code: &str, summary: &str) -> serde_json::Value {
+    serde_json::json!({"errorCode": code, "errorSummary": summary, "errorLink": code,
+        "errorId": "oaeHfmOAx1iRLa0H10DeMz5fQ", "errorCauses": []})
+}
+
+/// Google's error envelope.
+pub fn google_error(code: u16, status: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({"error": {"code": code, "message": message, "status": status}})
+}
