@@ -31,8 +31,11 @@ use serde::Deserialize;
 
 use crate::embedded::{FileSiem, LocalDirectory, SqliteCaseStore};
 use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::ports::{Health, InboxRule, Mailbox, MailboxForwarding, OAuthGrant};
+use crate::http::SecretSource;
+use crate::okta::{Okta, OktaConfig, OktaSystemLog};
+use crate::ports::{Health, IdentityProvider, InboxRule, Mailbox, MailboxForwarding, OAuthGrant, Siem, Soar};
 use crate::responder::Ports;
+use crate::secops::{SecOpsSiem, SecOpsSiemConfig, SecOpsSoar, SecOpsSoarConfig};
 
 /// The four ports' connectors.
 #[derive(Clone, Debug, Deserialize)]
@@ -62,6 +65,10 @@ pub enum SiemConfig {
         #[serde(default)]
         format: Option<String>,
     },
+    /// Google SecOps (Chronicle) UDM search.
+    Secops(SecOpsSiemConfig),
+    /// The Okta System Log, searched directly.
+    OktaSystemLog(OktaConfig),
 }
 
 /// `[soar]`.
@@ -74,6 +81,8 @@ pub enum SoarConfig {
         /// The database file.
         path: PathBuf,
     },
+    /// Google SecOps SOAR (`AppKey` API key).
+    Secops(SecOpsSoarConfig),
 }
 
 /// `[idp]`.
@@ -86,6 +95,8 @@ pub enum IdpConfig {
         /// The directory file.
         path: PathBuf,
     },
+    /// Okta.
+    Okta(OktaConfig),
 }
 
 /// `[mailbox]`.
@@ -109,6 +120,8 @@ impl SiemConfig {
     pub fn name(&self) -> &'static str {
         match self {
             SiemConfig::Files { .. } => "files",
+            SiemConfig::Secops(_) => "secops",
+            SiemConfig::OktaSystemLog(_) => "okta_system_log",
         }
     }
 }
@@ -131,14 +144,26 @@ impl ConnectorsConfig {
                 *p = base.join(&*p);
             }
         };
+        let secret = |s: &mut SecretSource| {
+            if let SecretSource::File { file } = s {
+                at(file);
+            }
+        };
         match &mut self.siem {
             SiemConfig::Files { paths, .. } => paths.iter_mut().for_each(at),
+            SiemConfig::Secops(c) => secret(&mut c.token),
+            SiemConfig::OktaSystemLog(c) => secret(&mut c.token),
         }
         match &mut self.soar {
             SoarConfig::Sqlite { path } => at(path),
+            SoarConfig::Secops(c) => {
+                secret(&mut c.api_key);
+                c.journal_db.as_mut().map(at);
+            }
         }
         match &mut self.idp {
             IdpConfig::Local { path } => at(path),
+            IdpConfig::Okta(c) => secret(&mut c.token),
         }
         match &mut self.mailbox {
             MailboxConfig::Local { path } => at(path),
@@ -154,7 +179,7 @@ impl ConnectorsConfig {
     /// A connector that cannot even be created: a SQLite file that cannot be opened, a
     /// directory file that is missing or malformed, an unknown event format.
     pub fn ports(&self) -> Result<Ports> {
-        let siem = match &self.siem {
+        let siem: Arc<dyn Siem> = match &self.siem {
             SiemConfig::Files { paths, format } => {
                 let format = match format.as_deref() {
                     None => Format::Auto,
@@ -165,16 +190,24 @@ impl ConnectorsConfig {
                 };
                 Arc::new(FileSiem::new(paths.clone()).with_format(format))
             }
+            SiemConfig::Secops(c) => Arc::new(SecOpsSiem::from_config(c)?),
+            SiemConfig::OktaSystemLog(c) => Arc::new(OktaSystemLog::from_config(c)?),
         };
-        let soar = match &self.soar {
+        let soar: Arc<dyn Soar> = match &self.soar {
             SoarConfig::Sqlite { path } => Arc::new(SqliteCaseStore::open(path)?),
+            SoarConfig::Secops(c) => Arc::new(SecOpsSoar::from_config(c)?),
         };
         let mut absent = Vec::new();
-        let (idp, style) = match &self.idp {
+        let (idp, style): (Arc<dyn IdentityProvider>, _) = match &self.idp {
             IdpConfig::Local { path } => {
                 // The local directory models no delegates and no app passwords.
                 absent.extend([PersistenceKind::Delegate, PersistenceKind::AppPassword]);
                 (Arc::new(LocalDirectory::open(path)?), CallStyle::Okta)
+            }
+            IdpConfig::Okta(c) => {
+                // Okta has no app passwords and no mailbox delegates.
+                absent.extend([PersistenceKind::Delegate, PersistenceKind::AppPassword]);
+                (Arc::new(Okta::from_config(c)?), CallStyle::Okta)
             }
         };
         let mailbox: Arc<dyn Mailbox> = match &self.mailbox {
@@ -243,11 +276,13 @@ mod tests {
         )
         .unwrap();
         config.resolve_paths(Path::new("/etc/irp"));
-        let SiemConfig::Files { paths, .. } = &config.siem;
+        let SiemConfig::Files { paths, .. } = &config.siem else { panic!("files") };
         assert_eq!(paths, &[PathBuf::from("/etc/irp/okta.ndjson"), PathBuf::from("/abs/o365.json")]);
-        let SoarConfig::Sqlite { path } = &config.soar;
+        let SoarConfig::Sqlite { path } = &config.soar else { panic!("sqlite") };
         assert_eq!(path, Path::new("/etc/irp/cases.sqlite"));
-        assert!(matches!(&config.mailbox, MailboxConfig::Local { path } if path == Path::new("/etc/irp/dir/directory.json")));
+        assert!(
+            matches!(&config.mailbox, MailboxConfig::Local { path } if path == Path::new("/etc/irp/dir/directory.json"))
+        );
     }
 
     #[test]
@@ -258,6 +293,40 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("unknown variant `splunk`") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn vendor_connectors_take_their_own_tables_and_secret_files_resolve() {
+        let mut config: ConnectorsConfig = toml::from_str(
+            r#"
+            [siem]
+            type = "secops"
+            base_url = "https://us-chronicle.googleapis.com"
+            instance = "projects/p/locations/us/instances/c"
+            token = { file = "secrets/chronicle.token" }
+            [soar]
+            type = "secops"
+            base_url = "https://acme.siemplify-soar.com"
+            api_key = { env = "SOAR_APP_KEY" }
+            journal_db = "journal.sqlite"
+            [idp]
+            type = "okta"
+            base_url = "https://acme.okta.com"
+            token = { env = "OKTA_API_TOKEN" }
+            "#,
+        )
+        .unwrap();
+        config.resolve_paths(Path::new("/etc/irp"));
+        let SiemConfig::Secops(siem) = &config.siem else { panic!("secops siem") };
+        assert_eq!(siem.token, SecretSource::File { file: PathBuf::from("/etc/irp/secrets/chronicle.token") });
+        let SoarConfig::Secops(soar) = &config.soar else { panic!("secops soar") };
+        assert_eq!(soar.journal_db.as_deref(), Some(Path::new("/etc/irp/journal.sqlite")));
+        assert!(matches!(&config.idp, IdpConfig::Okta(c) if c.base_url == "https://acme.okta.com"));
+        // A secret written as a value is refused: only `env` or `file`.
+        let inline = toml::from_str::<ConnectorsConfig>(
+            "[siem]\ntype = \"okta_system_log\"\nbase_url = \"https://a.okta.com\"\ntoken = \"00abc\"\n[soar]\ntype = \"sqlite\"\npath = \"c\"\n[idp]\ntype = \"local\"\npath = \"d\"\n",
+        );
+        assert!(inline.is_err());
     }
 
     #[tokio::test]

@@ -23,13 +23,12 @@ use irp::core::report;
 use irp::core::runbook::RunOptions;
 
 use self::approver::Approver;
+use self::connectors::{ScenarioCase, SetupError};
+use self::output::{OutputDir, OutputError};
+use self::sim::{Outbox, SimClock};
 use super::console::{lock, Console, SharedConsole};
 use super::finish::{incomplete, print_plan, print_response_times};
 use super::narrate::Narration;
-use self::connectors::{ScenarioCase, SetupError};
-use self::sim::{Outbox, SimClock};
-use self::output::{OutputDir, OutputError};
-
 
 /// What the run produced, besides what is in the case store and the directory.
 struct Drive {

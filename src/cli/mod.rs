@@ -3,7 +3,7 @@
 mod approve;
 pub mod assess;
 mod console;
-mod narrate;
 pub mod demo;
 mod finish;
+mod narrate;
 pub mod respond;

@@ -131,8 +131,11 @@ fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
         }
         let ports = config.connectors.ports().map_err(|e| e.to_string())?;
         let (parked_tx, mut parked_rx) = mpsc::unbounded_channel();
-        let waiter: Arc<dyn Waiter> =
-            if args.wait { Arc::new(SleepUntil(clock.clone())) } else { Arc::new(Parking::new(clock.clone(), parked_tx)) };
+        let waiter: Arc<dyn Waiter> = if args.wait {
+            Arc::new(SleepUntil(clock.clone()))
+        } else {
+            Arc::new(Parking::new(clock.clone(), parked_tx))
+        };
         let approver = TerminalApprover { who: analyst_name(args.approver.as_deref()), context: "irp respond" };
         let mut responder = Responder::new(ports, Arc::new(approver), clock.clone())
             .with_waiter(waiter)
@@ -168,7 +171,10 @@ fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
     match end {
         End::Interrupted => {
             drop(console);
-            eprintln!("irp respond: interrupted; the state is saved in {}: --resume continues", files.state_path().display());
+            eprintln!(
+                "irp respond: interrupted; the state is saved in {}: --resume continues",
+                files.state_path().display()
+            );
             Ok(130)
         }
         End::Waiting(at) => {

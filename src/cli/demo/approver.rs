@@ -49,4 +49,3 @@ fn demo(pending: &[PendingApproval<'_>], now: DateTime<Utc>) -> ApprovalResponse
     }
     ApprovalResponse { approvals, refusals: Vec::new() }
 }
-

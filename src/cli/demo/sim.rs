@@ -84,4 +84,3 @@ impl Notifier for Outbox {
         Ok(())
     }
 }
-

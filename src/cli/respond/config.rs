@@ -114,8 +114,8 @@ impl RespondConfig {
                 .map_err(|e| ConfigError::Policy { path: path.into(), message: e.to_string() })?,
             (None, Some(file)) => {
                 let file = resolve(file);
-                let text =
-                    std::fs::read_to_string(&file).map_err(|source| ConfigError::Read { path: file.clone(), source })?;
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|source| ConfigError::Read { path: file.clone(), source })?;
                 Policy::from_toml_str(&text).map_err(|e| ConfigError::Policy { path: file, message: e.to_string() })?
             }
             (None, None) => Policy::default(),
