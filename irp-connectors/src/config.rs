@@ -126,6 +126,26 @@ impl SiemConfig {
     }
 }
 
+impl SoarConfig {
+    /// The `type` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SoarConfig::Sqlite { .. } => "sqlite",
+            SoarConfig::Secops(_) => "secops",
+        }
+    }
+}
+
+impl IdpConfig {
+    /// The `type` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IdpConfig::Local { .. } => "local",
+            IdpConfig::Okta(_) => "okta",
+        }
+    }
+}
+
 impl MailboxConfig {
     /// The `type` name.
     pub fn name(&self) -> &'static str {

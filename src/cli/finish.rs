@@ -4,7 +4,7 @@
 use irp::connectors::Finished;
 use irp::core::action::ActionStatus;
 use irp::core::report;
-use irp::core::runbook::{RunOutcome, RunSummary, RunView};
+use irp::core::runbook::{RunOutcome, RunSummary, RunView, Runbook};
 
 use super::console::Console;
 
@@ -35,14 +35,7 @@ pub fn print_response_times(view: &RunView<'_>, heading: &str, console: &mut Con
 pub fn incomplete(finished: &Finished) -> Option<String> {
     match &finished.summary.outcome {
         RunOutcome::Completed => {
-            let unfinished: Vec<String> = finished
-                .runbook
-                .incident()
-                .actions()
-                .iter()
-                .filter(|a| !matches!(a.status, ActionStatus::Verified))
-                .map(|a| format!("{} on {}: {}", a.kind.name(), a.target, a.status.name()))
-                .collect();
+            let unfinished = unverified_actions(&finished.runbook);
             (!unfinished.is_empty()).then(|| {
                 format!("the runbook finished, but these actions did not end verified: {}", unfinished.join("; "))
             })
@@ -54,4 +47,15 @@ pub fn incomplete(finished: &Finished) -> Option<String> {
         RunOutcome::Blocked { phase, reason } => Some(format!("the runbook stopped in {}: {reason}", phase.title())),
         other => Some(format!("the runbook ended as {other:?}")),
     }
+}
+
+/// Actions that did not end verified (refused, failed, unknown, not yet run), one line each.
+pub fn unverified_actions(runbook: &Runbook) -> Vec<String> {
+    runbook
+        .incident()
+        .actions()
+        .iter()
+        .filter(|a| !matches!(a.status, ActionStatus::Verified))
+        .map(|a| format!("{} on {}: {}", a.kind.name(), a.target, a.status.name()))
+        .collect()
 }

@@ -21,14 +21,14 @@ use irp::connectors::{CaseId, Clock, ErrorKind, Finished, Soar, SystemClock};
 use irp::core::evidence::UserId;
 use irp::core::incident::IncidentInputs;
 use irp::core::report;
-use irp::core::runbook::RunOptions;
+use irp::core::runbook::{RunOptions, Runbook};
 use tokio::sync::mpsc;
 
 use self::config::RespondConfig;
 use self::state::{Parking, StateFiles};
 use super::approve::{analyst_name, TerminalApprover};
 use super::console::{lock, Console, SharedConsole};
-use super::finish::{incomplete, print_plan, print_response_times};
+use super::finish::{incomplete, print_plan, print_response_times, unverified_actions};
 use super::narrate::Narration;
 
 const AFTER_HELP: &str = "\
@@ -37,9 +37,10 @@ stdin may be a pipe (scripted answers). End of input is a refusal.
 
 Exit codes:
   0  the runbook completed (or, with --dry-run, the plan was printed), or it is waiting for its
-     post-recovery monitoring check: run again with --resume after the time it prints
+     post-recovery monitoring check with every action verified: run again with --resume after
+     the time it prints
   1  the runbook did not complete: a phase blocked, an action failed or was not verified, an
-     approval was refused, or the case was closed without action
+     approval was refused, or the case was closed without action (also while waiting)
   2  usage error, a bad config, a connector that cannot be created, or no state to resume
   130 interrupted (Ctrl-C): the state is saved, --resume continues";
 
@@ -51,10 +52,10 @@ pub struct RespondArgs {
     #[arg(long, value_name = "FILE", default_value = "irp.toml")]
     pub config: PathBuf,
     /// USER_ID: the account under investigation (login / UPN / e-mail).
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER", required_unless_present = "check", default_value = "")]
     pub user: String,
     /// CASE_ID: the case in the SOAR (created in the embedded SQLite store if missing).
-    #[arg(long, value_name = "CASE")]
+    #[arg(long, value_name = "CASE", required_unless_present = "check", default_value = "")]
     pub case: String,
     /// ALERT_GROUP_IDENTIFIERS, used to find duplicate cases (repeatable).
     #[arg(long = "alert-group", value_name = "ID")]
@@ -79,6 +80,10 @@ pub struct RespondArgs {
     /// Print a JSON summary on stdout instead of the narrative.
     #[arg(long)]
     pub json: bool,
+    /// Check the config (schema, policy, paths) and print which connector serves each port;
+    /// reads no secret and contacts nothing.
+    #[arg(long, conflicts_with_all = ["resume", "dry_run"])]
+    pub check: bool,
 }
 
 /// How a run ended, mapped onto the exit codes.
@@ -105,6 +110,16 @@ pub fn run(args: RespondArgs) -> ExitCode {
 
 fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
     let config = RespondConfig::load(&args.config).map_err(|e| e.to_string())?;
+    if args.check {
+        let c = &config.connectors;
+        println!("{}: ok", args.config.display());
+        println!("  siem:    {}", c.siem.name());
+        println!("  soar:    {}", c.soar.name());
+        println!("  idp:     {}", c.idp.name());
+        println!("  mailbox: {}", c.mailbox.name());
+        println!("  state:   {}", config.run.state_dir.display());
+        return Ok(0);
+    }
     let case = CaseId(args.case.clone());
     let files = StateFiles::new(&config.run.state_dir, &case);
     let saved = if args.resume {
@@ -178,7 +193,13 @@ fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
             Ok(130)
         }
         End::Waiting(at) => {
+            // The saved state is what --resume continues: judge the run so far from it.
+            let saved = files.read().and_then(|json| Runbook::from_json(&json).map_err(|e| e.to_string()))?;
+            let unverified = unverified_actions(&saved);
             console.blank();
+            for line in &unverified {
+                console.warn(&format!("not verified: {line}"));
+            }
             console.title(&format!(
                 "Waiting: the monitoring check is due at {}. Run the same command with --resume after that time.",
                 at.format("%Y-%m-%d %H:%M UTC")
@@ -189,11 +210,12 @@ fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
                     "case_id": case.as_str(),
                     "status": "waiting",
                     "resume_after": at,
+                    "unverified_actions": unverified,
                     "state": files.state_path().display().to_string(),
                 });
                 println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
             }
-            Ok(0)
+            Ok(if unverified.is_empty() { 0 } else { 1 })
         }
         End::Finished(finished) => {
             finish(args, &files, &finished, &mut console)?;
