@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod embedded;
 pub mod error;
+pub mod graph;
 pub mod http;
 pub mod okta;
 pub mod ports;

@@ -135,7 +135,9 @@ impl SecOpsSiem {
                 .with_detail("instance must be projects/{project}/locations/{region}/instances/{customerId}"));
         }
         if !matches!(config.api_version.as_str(), "v1alpha" | "v1beta" | "v1") {
-            return Err(ConnectorError::new(ErrorKind::Invalid, op).with_detail("api_version must be v1alpha, v1beta or v1"));
+            return Err(
+                ConnectorError::new(ErrorKind::Invalid, op).with_detail("api_version must be v1alpha, v1beta or v1")
+            );
         }
         config.token.resolve(op)?;
         let clock = deps.clock.clone();
@@ -188,12 +190,8 @@ impl Siem for SecOpsSiem {
             if resp.more_data_available && queue.split_front(window) {
                 continue;
             }
-            let events = resp
-                .events
-                .iter()
-                .filter_map(|e| udm::parse(e).ok().flatten())
-                .filter(|e| query.matches(e))
-                .collect();
+            let events =
+                resp.events.iter().filter_map(|e| udm::parse(e).ok().flatten()).filter(|e| query.matches(e)).collect();
             return Ok(EventPage::new(events, queue.encode().map(Cursor)));
         }
         Ok(EventPage::default())
@@ -228,7 +226,8 @@ impl Siem for SecOpsSiem {
         let now = self.clock.now();
         let window = TimeWindow::new(now - Duration::minutes(1), now);
         let query = Query::eq_enum(Field::EVENT_TYPE, "USER_LOGIN");
-        let _: SearchResponse = self.http.send_json(self.search_request("secops_siem.health_check", &query, window, 1)).await?;
+        let _: SearchResponse =
+            self.http.send_json(self.search_request("secops_siem.health_check", &query, window, 1)).await?;
         Ok(Health::new("secops-siem", format!("UDM search allowed on {}", self.instance[1..].join("/"))))
     }
 }

@@ -131,9 +131,9 @@ impl std::fmt::Debug for SecOpsSoar {
 }
 
 fn case_number(op: &str, case: &CaseId) -> Result<u64> {
-    case.as_str().parse().map_err(|_| {
-        ConnectorError::new(ErrorKind::Invalid, op).with_detail("SOAR case ids are integers")
-    })
+    case.as_str()
+        .parse()
+        .map_err(|_| ConnectorError::new(ErrorKind::Invalid, op).with_detail("SOAR case ids are integers"))
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -152,9 +152,10 @@ fn id_text(v: &Value) -> Option<String> {
 /// Maps `GetCaseFullDetails` (camelCase; the shape is large and unstable, so read leniently).
 fn case_from_details(v: &Value) -> Result<Case> {
     let op = "secops_soar.get_case";
-    let id = v.get("id").and_then(id_text).ok_or_else(|| {
-        ConnectorError::new(ErrorKind::Decode, op).with_detail("case details without an id")
-    })?;
+    let id = v
+        .get("id")
+        .and_then(id_text)
+        .ok_or_else(|| ConnectorError::new(ErrorKind::Decode, op).with_detail("case details without an id"))?;
     let status = match v.get("status") {
         Some(Value::Number(n)) if n.as_u64() == Some(2) => CaseStatus::Closed,
         Some(Value::String(s)) if s.eq_ignore_ascii_case("closed") => CaseStatus::Closed,
@@ -284,7 +285,8 @@ impl SecOpsSoar {
 
     fn journal_store(&self, op: &str) -> Result<&Arc<dyn Soar>> {
         self.journal.as_ref().ok_or_else(|| {
-            ConnectorError::new(ErrorKind::Unsupported, op).with_detail("set journal_db: the SOAR keeps no action journal")
+            ConnectorError::new(ErrorKind::Unsupported, op)
+                .with_detail("set journal_db: the SOAR keeps no action journal")
         })
     }
 }
@@ -321,7 +323,11 @@ impl Soar for SecOpsSoar {
     async fn find_related_open_cases(&self, user: &UserId) -> Result<Vec<CaseSummary>> {
         let op = "secops_soar.find_related_open_cases";
         let cases = self.open_cases(op, None).await?;
-        Ok(cases.into_iter().filter(|c| c.user.as_ref() == Some(user)).map(|c| summary(c, Similarity::SameUser)).collect())
+        Ok(cases
+            .into_iter()
+            .filter(|c| c.user.as_ref() == Some(user))
+            .map(|c| summary(c, Similarity::SameUser))
+            .collect())
     }
 
     /// The SOAR answers with an empty body, so the comment id is empty unless it sends one.
@@ -332,7 +338,8 @@ impl Soar for SecOpsSoar {
             .query("format", "snake")
             .json(json!({"case_id": n, "alert_identifier": null, "comment": body}));
         let resp = self.http.send(req).await?;
-        let id = if resp.is_empty() { None } else { resp.json::<Value>().ok().and_then(|v| v.get("id").and_then(id_text)) };
+        let id =
+            if resp.is_empty() { None } else { resp.json::<Value>().ok().and_then(|v| v.get("id").and_then(id_text)) };
         Ok(CommentId(id.unwrap_or_default()))
     }
 
@@ -362,13 +369,14 @@ impl Soar for SecOpsSoar {
     async fn close_case(&self, case: &CaseId, reason: &str, _at: DateTime<Utc>) -> Result<()> {
         let op = "secops_soar.close_case";
         let n = case_number(op, case)?;
-        let req = Request::post(op, &["api", "external", "v1", "cases-queue", "bulk-operations", "ExecuteBulkCloseCase"])
-            .json(json!({
-                "casesIds": [n],
-                "closeReason": self.config.close_reason.code(),
-                "rootCause": self.config.root_cause,
-                "closeComment": reason,
-            }));
+        let req =
+            Request::post(op, &["api", "external", "v1", "cases-queue", "bulk-operations", "ExecuteBulkCloseCase"])
+                .json(json!({
+                    "casesIds": [n],
+                    "closeReason": self.config.close_reason.code(),
+                    "rootCause": self.config.root_cause,
+                    "closeComment": reason,
+                }));
         self.http.send(req).await.map(drop)
     }
 
