@@ -64,6 +64,13 @@ impl ErrorKind {
     }
 }
 
+/// What the vendor said about a failed call, in validated short tokens.
+#[derive(Debug, Default)]
+struct VendorRef {
+    code: Option<String>,
+    request_id: Option<String>,
+}
+
 /// An error from a connector call.
 ///
 /// Build one with [`ConnectorError::new`] and the `with_*` methods; inspect it with the
@@ -77,6 +84,8 @@ pub struct ConnectorError {
     detail: Option<String>,
     status: Option<u16>,
     retry_after: Option<Duration>,
+    /// Boxed so the error stays small (`Result<T, ConnectorError>` is returned everywhere).
+    vendor: Option<Box<VendorRef>>,
     #[source]
     source: Option<BoxError>,
 }
@@ -103,6 +112,7 @@ impl ConnectorError {
             detail: None,
             status: None,
             retry_after: None,
+            vendor: None,
             source: None,
         }
     }
@@ -124,6 +134,30 @@ impl ConnectorError {
     pub fn with_retry_after(mut self, wait: Duration) -> Self {
         self.retry_after = Some(wait);
         self
+    }
+
+    /// Records the vendor's machine-readable error code (Okta `E0000007`, Google `NOT_FOUND`).
+    /// Only short validated tokens: never a summary or message.
+    pub fn with_vendor_code(mut self, code: impl Into<String>) -> Self {
+        self.vendor.get_or_insert_with(Box::default).code = Some(code.into());
+        self
+    }
+
+    /// Records the vendor's request id (`X-Okta-Request-Id`), for support tickets.
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.vendor.get_or_insert_with(Box::default).request_id = Some(id.into());
+        self
+    }
+
+    /// The vendor's error code, for flow control (Okta documents `errorCode` as the only
+    /// stable part of its errors).
+    pub fn vendor_code(&self) -> Option<&str> {
+        self.vendor.as_ref().and_then(|v| v.code.as_deref())
+    }
+
+    /// The vendor's request id.
+    pub fn request_id(&self) -> Option<&str> {
+        self.vendor.as_ref().and_then(|v| v.request_id.as_deref())
     }
 
     /// Attaches the underlying error; reachable through [`std::error::Error::source`] only.

@@ -12,10 +12,12 @@ pub mod graph;
 pub mod http;
 pub mod okta;
 pub mod ports;
+pub mod responder;
 pub mod secops;
 pub mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ConnectorError, ErrorKind};
 pub use ports::*;
+pub use responder::{Finished, Responder};
 pub use secret::Secret;

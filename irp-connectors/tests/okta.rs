@@ -428,3 +428,34 @@ async fn the_config_reads_from_toml_and_no_secret_shows_anywhere() {
         "okta.config: invalid request: environment variable IRP_TEST_UNSET_VAR is not set or not UTF-8"
     );
 }
+
+#[tokio::test]
+async fn system_log_errors_keep_the_code_and_drop_the_echoed_filter() {
+    let d = double().await;
+    d.on(
+        "GET",
+        "/okta/api/v1/logs",
+        Reply::json(400, okta_error("E0000053", "Invalid filter 'actor.alternateId eqq \"bob@example.com\"': Unrecognized attribute operator 'eqq' at position 16.")),
+    );
+    d.on("GET", "/okta/api/v1/logs", Reply::json(500, okta_error("E0000009", "Internal Server Error")));
+    d.on("GET", "/okta/api/v1/logs", Reply::json(500, okta_error("E0000009", "Internal Server Error")));
+    d.on("GET", "/okta/api/v1/logs", Reply::json(500, okta_error("E0000009", "Internal Server Error")));
+    d.on("GET", "/okta/api/v1/logs", Reply::json(500, okta_error("E0000009", "Internal Server Error")));
+    let (okta, sleeper) = connect(&config(&d));
+    let q = EventQuery::new(
+        UserId::new("bob@example.com"),
+        TimeWindow::new(
+            Utc.with_ymd_and_hms(2024, 8, 13, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2024, 8, 14, 0, 0, 0).unwrap(),
+        ),
+    );
+    let e = okta.system_log().search_events(&q, None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+    assert_eq!(e.vendor_code(), Some("E0000053"));
+    assert!(!e.to_string().contains("bob@"));
+    // A query timeout (500 E0000009) is retried up to max_retries, then reported.
+    let e = okta.system_log().search_events(&q, None).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Server);
+    assert_eq!(d.requests().len(), 5);
+    assert_eq!(sleeper.waits(), [Duration::from_millis(500), Duration::from_millis(1000), Duration::from_millis(2000)]);
+}

@@ -39,6 +39,31 @@ impl fmt::Display for ActionId {
     }
 }
 
+/// An account's id at the vendor (Okta `00uN8nOz27...`, an Entra object id), kept verbatim:
+/// vendor ids are case-sensitive, so unlike [`UserId`] it is never normalised.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub String);
+
+impl AccountId {
+    /// The id as the vendor wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Deterministic idempotency key: `irp1-` and 32 hex digits of a 128-bit FNV-1a hash over the
 /// incident id, the action kind with its arguments (canonical JSON) and the target.
 ///
@@ -60,6 +85,7 @@ impl IdempotencyKey {
             incident.as_str(),
             &kind_json,
             target.user.as_str(),
+            target.account.as_ref().map_or("", AccountId::as_str),
             target.object_id.as_deref().unwrap_or(""),
         ] {
             // Length-prefix every part so ("ab","c") and ("a","bc") hash differently.
@@ -358,18 +384,29 @@ impl ActionKind {
 /// Whom an action acts on: the user, and the object inside the user when there is one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ActionTarget {
-    /// The account.
+    /// The account's login, normalised: how people and ports name it.
     pub user: UserId,
+    /// The account's id at the identity provider, verbatim, when the IdP lookup returned one:
+    /// what the vendor call addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
     /// The object (rule id, grant id, factor id), for object-level actions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
 }
 
+impl ActionTarget {
+    /// The id the vendor call addresses: the IdP's account id verbatim when known, else the login.
+    pub fn vendor_id(&self) -> &str {
+        self.account.as_ref().map_or(self.user.as_str(), AccountId::as_str)
+    }
+}
+
 impl fmt::Display for ActionTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.object_id {
-            Some(o) => write!(f, "{} / {}", self.user, o),
-            None => write!(f, "{}", self.user),
+            Some(o) => write!(f, "{} / {}", self.vendor_id(), o),
+            None => f.write_str(self.vendor_id()),
         }
     }
 }
@@ -546,7 +583,7 @@ pub struct Action {
 }
 
 impl Action {
-    /// A proposed action on `user` with the defaults of its kind filled in.
+    /// A proposed action on `user` (no IdP account id known) with the defaults of its kind.
     pub fn propose(
         incident: &IncidentId,
         id: ActionId,
@@ -555,12 +592,26 @@ impl Action {
         proposal: Proposal,
         style: CallStyle,
     ) -> Self {
+        Self::propose_on(incident, id, user, None, phase, proposal, style)
+    }
+
+    /// A proposed action on `user`, whose IdP account id is `account` (kept verbatim in the
+    /// target and the planned call), with the defaults of its kind filled in.
+    pub fn propose_on(
+        incident: &IncidentId,
+        id: ActionId,
+        user: UserId,
+        account: Option<AccountId>,
+        phase: Phase,
+        proposal: Proposal,
+        style: CallStyle,
+    ) -> Self {
         let Proposal { kind, recommendation, rationale } = proposal;
-        let target = ActionTarget { user, object_id: kind.object_id().map(str::to_owned) };
+        let target = ActionTarget { user, account, object_id: kind.object_id().map(str::to_owned) };
         let idempotency_key = IdempotencyKey::derive(incident, &kind, &target);
         Action {
             id,
-            planned_call: kind.default_call(style, target.user.as_str()),
+            planned_call: kind.default_call(style, target.vendor_id()),
             expected_post_state: kind.expected_post_state(),
             verification: kind.verification(),
             inverse: kind.inverse(),
@@ -587,7 +638,7 @@ mod tests {
     #[test]
     fn idempotency_key_is_deterministic_and_argument_bound() {
         let user = UserId::new("alice@example.com");
-        let target = ActionTarget { user: user.clone(), object_id: None };
+        let target = ActionTarget { user: user.clone(), account: None, object_id: None };
         let k1 = IdempotencyKey::derive(&inc("case-1/alice"), &ActionKind::DisableAccount, &target);
         let k2 = IdempotencyKey::derive(&inc("case-1/alice"), &ActionKind::DisableAccount, &target);
         assert_eq!(k1, k2);
@@ -595,12 +646,35 @@ mod tests {
         assert_ne!(k1, IdempotencyKey::derive(&inc("case-2/alice"), &ActionKind::DisableAccount, &target));
         assert_ne!(k1, IdempotencyKey::derive(&inc("case-1/alice"), &ActionKind::ResetPassword, &target));
         let rule = |name: &str| ActionKind::DeleteInboxRule { rule_id: "r1".into(), name: name.into() };
-        let t = ActionTarget { user, object_id: Some("r1".into()) };
+        let t = ActionTarget { user, account: None, object_id: Some("r1".into()) };
         assert_ne!(
             IdempotencyKey::derive(&inc("c"), &rule("a"), &t),
             IdempotencyKey::derive(&inc("c"), &rule("b"), &t),
             "changing any argument changes the key"
         );
+    }
+
+    #[test]
+    fn vendor_account_id_is_kept_verbatim() {
+        let a = Action::propose_on(
+            &inc("c/u"),
+            ActionId("a1".into()),
+            UserId::new("Alice@Example.com"),
+            Some(AccountId("00uN8nOz27vGPuKaGmSa".into())),
+            Phase::Containment,
+            Proposal {
+                kind: ActionKind::DisableAccount,
+                recommendation: Recommendation::Required,
+                rationale: "confirmed".into(),
+            },
+            CallStyle::Okta,
+        );
+        assert_eq!(a.planned_call, "POST /api/v1/users/00uN8nOz27vGPuKaGmSa/lifecycle/suspend");
+        assert_eq!(a.target.user.as_str(), "alice@example.com", "the login stays normalised for matching");
+        assert_eq!(a.target.to_string(), "00uN8nOz27vGPuKaGmSa");
+        let json = serde_json::to_string(&a).unwrap();
+        let back: Action = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.target.vendor_id(), "00uN8nOz27vGPuKaGmSa", "saved state keeps the case");
     }
 
     #[test]

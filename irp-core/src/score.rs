@@ -242,6 +242,20 @@ pub struct Contribution {
     pub events: Vec<EventId>,
 }
 
+impl Contribution {
+    /// What the row is: the signal kind's name, or `correlation`, `floor` or `cap` for the
+    /// score's own adjustments (whose reasons start with that word).
+    pub fn label(&self) -> &str {
+        if let Some(kind) = self.kind {
+            return kind.name();
+        }
+        match self.reason.split_once(':') {
+            Some((head @ ("correlation" | "floor" | "cap"), _)) => head,
+            _ => "adjustment",
+        }
+    }
+}
+
 /// The Identification phase's verdict on one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {

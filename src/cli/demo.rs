@@ -6,28 +6,44 @@
 //! and prints every phase as it goes. Same binary, same output: the reports are byte-identical
 //! from run to run.
 
-mod actions;
 mod approver;
 mod connectors;
 mod console;
-mod driver;
+mod narrator;
 mod output;
 mod scenario;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use clap::Args;
+use irp::connectors::responder::{Finished, Responder, ResponderError};
 use irp::core::action::ActionStatus;
 use irp::core::policy::Policy;
 use irp::core::report;
-use irp::core::runbook::{RunOptions, RunOutcome, RunSummary, Runbook};
+use irp::core::runbook::{RunOptions, RunOutcome, RunSummary};
 
 use self::approver::Approver;
-use self::connectors::{Connectors, ScenarioCase, SetupError};
+use self::connectors::{ScenarioCase, SetupError};
 use self::console::Console;
-use self::driver::{Drive, SimClock};
+use self::narrator::{Narration, Outbox, SimClock};
 use self::output::{OutputDir, OutputError};
+
+/// The console, shared with the narration while the Responder runs.
+type SharedConsole = Arc<Mutex<Console>>;
+
+fn lock(console: &SharedConsole) -> MutexGuard<'_, Console> {
+    // A poisoned console still prints: finish the run's output rather than panic.
+    console.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the run produced, besides what is in the case store and the directory.
+struct Drive {
+    finished: Finished,
+    /// Messages sent to the user (the demo has no mail: they are kept for the output folder).
+    notifications: Vec<String>,
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -74,16 +90,16 @@ impl From<OutputError> for Failure {
 
 /// Runs `irp demo`.
 pub fn run(args: DemoArgs) -> ExitCode {
-    let mut console = Console::new(args.json);
-    match run_inner(&args, &mut console) {
+    let console: SharedConsole = Arc::new(Mutex::new(Console::new(args.json)));
+    match run_inner(&args, &console) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Incomplete(why)) => {
-            console.done();
+            lock(&console).done();
             eprintln!("irp demo: {why}");
             ExitCode::from(1)
         }
         Err(Failure::Setup(why)) => {
-            console.done();
+            lock(&console).done();
             eprintln!("irp demo: {why}");
             ExitCode::from(2)
         }
@@ -96,8 +112,8 @@ impl From<SetupError> for Failure {
     }
 }
 
-impl From<driver::DriveError> for Failure {
-    fn from(e: driver::DriveError) -> Self {
+impl From<ResponderError> for Failure {
+    fn from(e: ResponderError) -> Self {
         Failure::Incomplete(e.to_string())
     }
 }
@@ -118,7 +134,7 @@ fn stage(root: &Path) -> Result<Vec<PathBuf>, OutputError> {
     Ok(paths)
 }
 
-fn run_inner(args: &DemoArgs, console: &mut Console) -> Result<(), Failure> {
+fn run_inner(args: &DemoArgs, shared: &SharedConsole) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -126,6 +142,7 @@ fn run_inner(args: &DemoArgs, console: &mut Console) -> Result<(), Failure> {
     let case = ScenarioCase::bundled()?;
     let inputs = case.inputs().ok_or_else(|| Failure::Setup("bundled scenario: the case names no user".into()))?;
     let start = case.case.created_at;
+    let mut console = lock(shared);
     console.title(&format!(
         "irp demo: case {} at Example Corp, suspected takeover of {} (simulated clock starts at the alert, {})",
         case.case.id,
@@ -155,18 +172,26 @@ fn run_inner(args: &DemoArgs, console: &mut Console) -> Result<(), Failure> {
     };
     let event_files = stage(&root)?;
     let store = out.as_ref().map(|o| o.path(OutputDir::CASE_STORE));
-    let mut clock = SimClock::new(start);
-    let runbook = Runbook::new(inputs, Policy::default(), RunOptions { dry_run: args.dry_run }, clock.now());
+    drop(console);
+    let clock = SimClock::new(start);
+    let outbox = Arc::new(Outbox::default());
     let drive = runtime.block_on(async {
-        let connectors =
-            Connectors::create(store.as_deref(), &root.join(OutputDir::DIRECTORY), event_files, &case).await?;
-        Ok::<_, Failure>(driver::drive(runbook, &connectors, approver, &mut clock, console).await?)
+        let ports = connectors::create(store.as_deref(), &root.join(OutputDir::DIRECTORY), event_files, &case)
+            .await?
+            .with_notifier(outbox.clone());
+        let responder = Responder::new(ports, Arc::new(approver), clock.shared())
+            .with_waiter(Arc::new(clock.clone()))
+            .with_observer(Arc::new(Narration::new(shared.clone(), clock.clone(), approver)));
+        let runbook = responder.start(inputs, Policy::default(), RunOptions { dry_run: args.dry_run });
+        Ok::<_, Failure>(responder.run(runbook).await?)
     })?;
+    let drive = Drive { finished: drive, notifications: outbox.messages() };
+    let mut console = lock(shared);
     console.done();
     if args.dry_run {
-        print_plan(&drive.summary, console);
+        print_plan(&drive.finished.summary, &mut console);
     }
-    finish(args, out.as_ref(), &drive, console)
+    finish(args, out.as_ref(), &drive, &mut console)
 }
 
 fn print_plan(summary: &RunSummary, console: &mut Console) {
@@ -181,6 +206,7 @@ fn print_plan(summary: &RunSummary, console: &mut Console) {
 /// Actions that did not end verified: any of them makes the run incomplete (exit 1).
 fn unfinished_actions(drive: &Drive) -> Vec<String> {
     drive
+        .finished
         .runbook
         .incident()
         .actions()
@@ -191,11 +217,11 @@ fn unfinished_actions(drive: &Drive) -> Vec<String> {
 }
 
 fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut Console) -> Result<(), Failure> {
-    let summary = &drive.summary;
+    let summary = &drive.finished.summary;
     for problem in &summary.problems {
         console.warn(problem);
     }
-    let view = drive.runbook.view();
+    let view = drive.finished.runbook.view();
     let mut report = None;
     if let Some(out) = out {
         let md = out.write(OutputDir::REPORT_MD, &report::markdown::final_report(&view))?;
@@ -227,8 +253,8 @@ fn finish(args: &DemoArgs, out: Option<&OutputDir>, drive: &Drive, console: &mut
     let unfinished = if args.dry_run { Vec::new() } else { unfinished_actions(drive) };
     if args.json {
         let json = serde_json::json!({
-            "case_id": drive.runbook.incident().case_id().as_str(),
-            "user": drive.runbook.incident().user().as_str(),
+            "case_id": drive.finished.runbook.incident().case_id().as_str(),
+            "user": drive.finished.runbook.incident().user().as_str(),
             "dry_run": args.dry_run,
             "summary": summary,
             "out": out.map(|o| o.root().display().to_string()),

@@ -341,7 +341,10 @@ impl IdentityProvider for LocalDirectory {
 
     async fn health_check(&self) -> Result<Health> {
         let users = self.users()?.len();
-        Ok(Health::new("local-directory", format!("{}: {users} user(s)", self.inner.path.display())))
+        // The file name, not the path: readiness details end up in case comments and reports,
+        // which should not depend on where the folder lives.
+        let file = self.inner.path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        Ok(Health::new("local-directory", format!("{file}: {users} user(s)")))
     }
 }
 

@@ -72,9 +72,11 @@ pub(crate) fn status_error(
     let mut extra = Vec::new();
     if let Some(code) = vendor_code(body) {
         extra.push(format!("vendor code {code}"));
+        err = err.with_vendor_code(code);
     }
     if let Some(id) = request_id_header.and_then(|h| headers.get(h)).and_then(|v| v.to_str().ok()).and_then(token) {
         extra.push(format!("request id {id}"));
+        err = err.with_request_id(id);
     }
     if !extra.is_empty() {
         if !detail.is_empty() {

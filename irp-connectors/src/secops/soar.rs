@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
-use crate::embedded::SqliteCaseStore;
+use crate::embedded::{NewCase, SqliteCaseStore};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::http::{HttpClient, HttpDeps, HttpSettings, Idempotency, Request, SecretSource};
 use crate::ports::{
@@ -121,7 +121,16 @@ pub struct SecOpsSoar {
     http: HttpClient,
     config: SecOpsSoarConfig,
     clock: Arc<dyn Clock>,
-    journal: Option<Arc<dyn Soar>>,
+    journal: Option<JournalStore>,
+}
+
+/// Where approvals and the journal live.
+#[derive(Clone)]
+enum JournalStore {
+    /// `journal_db`: the local case store, which needs a mirror row per case.
+    Sqlite(Arc<SqliteCaseStore>),
+    /// Any other store given with [`SecOpsSoar::with_journal`].
+    Other(Arc<dyn Soar>),
 }
 
 impl std::fmt::Debug for SecOpsSoar {
@@ -227,8 +236,8 @@ impl SecOpsSoar {
             None,
             config.api_key.clone(),
         );
-        let journal: Option<Arc<dyn Soar>> = match &config.journal_db {
-            Some(path) => Some(Arc::new(SqliteCaseStore::open(path)?)),
+        let journal = match &config.journal_db {
+            Some(path) => Some(JournalStore::Sqlite(Arc::new(SqliteCaseStore::open(path)?))),
             None => None,
         };
         Ok(SecOpsSoar { http, config: config.clone(), clock, journal })
@@ -236,7 +245,7 @@ impl SecOpsSoar {
 
     /// Keeps approvals and the journal in `journal` instead of `journal_db`.
     pub fn with_journal(mut self, journal: Arc<dyn Soar>) -> Self {
-        self.journal = Some(journal);
+        self.journal = Some(JournalStore::Other(journal));
         self
     }
 
@@ -283,11 +292,35 @@ impl SecOpsSoar {
         Ok(cases)
     }
 
-    fn journal_store(&self, op: &str) -> Result<&Arc<dyn Soar>> {
-        self.journal.as_ref().ok_or_else(|| {
-            ConnectorError::new(ErrorKind::Unsupported, op)
-                .with_detail("set journal_db: the SOAR keeps no action journal")
-        })
+    /// The journal store, with a local mirror row for `case` when it is `journal_db` (the
+    /// local store keeps journal entries per known case).
+    async fn journal_store(&self, op: &str, case: &CaseId) -> Result<Arc<dyn Soar>> {
+        match &self.journal {
+            None => Err(ConnectorError::new(ErrorKind::Unsupported, op)
+                .with_detail("set journal_db: the SOAR keeps no action journal")),
+            Some(JournalStore::Other(store)) => Ok(store.clone()),
+            Some(JournalStore::Sqlite(store)) => {
+                match store.get_case(case).await {
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {
+                        let mirror = NewCase {
+                            id: case.clone(),
+                            title: format!("Google SecOps SOAR case {case}"),
+                            user: None,
+                            alert_ids: Vec::new(),
+                            description: None,
+                            created_at: self.clock.now(),
+                        };
+                        match store.create_case(mirror).await {
+                            Err(e) if e.kind() != ErrorKind::Conflict => return Err(e),
+                            _ => {}
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+                Ok(store.clone())
+            }
+        }
     }
 }
 
@@ -360,8 +393,11 @@ impl Soar for SecOpsSoar {
             text.push_str(&format!(" ({note})"));
         }
         self.post_comment(&approval.case_id, &text, approval.decided_at).await?;
-        if let Some(journal) = &self.journal {
-            journal.record_approval(approval).await?;
+        if self.journal.is_some() {
+            self.journal_store("secops_soar.record_approval", &approval.case_id)
+                .await?
+                .record_approval(approval)
+                .await?;
         }
         Ok(())
     }
@@ -381,11 +417,11 @@ impl Soar for SecOpsSoar {
     }
 
     async fn append_journal(&self, entry: &JournalEntry) -> Result<u64> {
-        self.journal_store("secops_soar.append_journal")?.append_journal(entry).await
+        self.journal_store("secops_soar.append_journal", &entry.case_id).await?.append_journal(entry).await
     }
 
     async fn journal(&self, case: &CaseId) -> Result<Vec<JournalEntry>> {
-        self.journal_store("secops_soar.journal")?.journal(case).await
+        self.journal_store("secops_soar.journal", case).await?.journal(case).await
     }
 
     async fn health_check(&self) -> Result<Health> {

@@ -97,7 +97,9 @@ pub(crate) fn idp_risk(ctx: &UserContext<'_>) -> Vec<Signal> {
             let vendor = first.vendor.format.name();
             let mut summary = match key {
                 Key::Detection(name) => format!("identity provider ({vendor}) raised {name}"),
-                Key::Level(s) => format!("identity provider ({vendor}) rated {} {} risk", first.kind.name(), s.name()),
+                Key::Level(s) => {
+                    format!("identity provider ({vendor}) rated {} {} risk", first.vendor.event_type, s.name())
+                }
             };
             if events.len() > 1 {
                 summary.push_str(&format!(" ({} times)", events.len()));

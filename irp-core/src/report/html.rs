@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use crate::action::ActionStatus;
 use crate::incident::TimelineKind;
 use crate::phase::Phase;
-use crate::report::markdown::{detection_gaps, recommendations};
+use crate::report::markdown::{detection_gaps, recommendations, runbook_feedback};
 use crate::report::metrics::{human, metrics};
+use crate::report::EVIDENCE_SHOWN;
 use crate::runbook::{LoginPoint, RunOutcome, RunView};
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -99,22 +100,12 @@ pub fn final_report(view: &RunView<'_>) -> String {
         let _ = write!(h, "<li>{}</li>", escape(&r));
     }
     h.push_str("</ul><h2>Runbook feedback</h2><ul>");
-    for c in view.comments.iter().filter(|c| !c.errors.is_empty()) {
-        let _ = write!(
-            h,
-            "<li class=\"{}\">{} comment: {} failed attempt(s), {} — {}</li>",
-            if c.posted { "" } else { "bad" },
-            c.phase.title(),
-            c.errors.len(),
-            if c.posted { "then posted" } else { "never posted" },
-            escape(&c.errors.join("; "))
-        );
+    let feedback = runbook_feedback(view);
+    if feedback.is_empty() {
+        h.push_str("<li>Nothing failed and nothing was slow.</li>");
     }
-    for l in view.effect_log.iter().filter(|l| l.error.is_some() && l.effect != "post_comment") {
-        let _ = write!(h, "<li>{} {} failed: {}</li>", l.id, l.effect, escape(l.error.as_deref().unwrap_or("")));
-    }
-    for l in crate::report::metrics::slow_effects(view) {
-        let _ = write!(h, "<li>{} {} took {}</li>", l.id, l.effect, human(l.resolved_at - l.issued_at));
+    for line in feedback {
+        let _ = write!(h, "<li>{}</li>", escape(&line));
     }
     h.push_str("</ul><h2>Timeline entries</h2><table><tr><th>time</th><th>phase</th><th>what</th></tr>");
     for e in inc.timeline() {
@@ -151,7 +142,11 @@ fn assessment(view: &RunView<'_>, h: &mut String) {
     h.push_str("<table><tr><th>signal</th><th>severity</th><th>time</th><th>ATT&amp;CK</th><th>evidence</th><th>summary</th></tr>");
     for s in &a.signals {
         let techniques: Vec<String> = s.techniques.iter().map(|t| escape(t)).collect();
-        let events: Vec<String> = s.events.iter().map(|e| format!("<code>{}</code>", escape(e.as_str()))).collect();
+        let mut events: Vec<String> =
+            s.events.iter().take(EVIDENCE_SHOWN).map(|e| format!("<code>{}</code>", escape(e.as_str()))).collect();
+        if s.events.len() > EVIDENCE_SHOWN {
+            events.push(format!("<span class=\"muted\">+{} more</span>", s.events.len() - EVIDENCE_SHOWN));
+        }
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -164,6 +159,13 @@ fn assessment(view: &RunView<'_>, h: &mut String) {
         );
     }
     h.push_str("</table>");
+    if !a.breakdown.is_empty() {
+        h.push_str("<table><tr><th>contribution</th><th>points</th><th>reason</th></tr>");
+        for c in &a.breakdown {
+            let _ = write!(h, "<tr><td>{}</td><td>{:+.0}</td><td>{}</td></tr>", c.label(), c.points, escape(&c.reason));
+        }
+        let _ = write!(h, "<tr><th>score</th><th>{:.0}</th><th>{}</th></tr></table>", a.score, a.likelihood);
+    }
 }
 
 fn actions(view: &RunView<'_>, h: &mut String) {
@@ -284,34 +286,108 @@ pub fn login_map_svg(points: &[LoginPoint]) -> String {
     s
 }
 
-/// The timeline: phases as bands, and marks for actions verified, failures and blocks.
+/// Gaps between timeline entries longer than this are drawn as a fixed-width break, so 72 h of
+/// post-recovery monitoring does not squash minutes of response into a sliver.
+const BREAK_AFTER_MS: i64 = 60 * 60 * 1000;
+/// Width of one break on the axis, in pixels.
+const BREAK_PX: f64 = 36.0;
+
+/// A time axis over `[first, last]` mapped onto `[left, right]` pixels, with long quiet gaps
+/// compressed into breaks.
+struct TimeAxis {
+    first: DateTime<Utc>,
+    left: f64,
+    /// Pixels per millisecond outside breaks.
+    scale: f64,
+    /// Compressed gaps, in order.
+    breaks: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl TimeAxis {
+    /// An axis over the (sorted) instants `times`.
+    fn new(times: &[DateTime<Utc>], left: f64, right: f64) -> Option<Self> {
+        let (first, last) = (*times.first()?, *times.last()?);
+        let breaks: Vec<_> = times
+            .windows(2)
+            .filter(|w| (w[1] - w[0]).num_milliseconds() > BREAK_AFTER_MS)
+            .map(|w| (w[0], w[1]))
+            .collect();
+        let quiet: i64 = breaks.iter().map(|(a, b)| (*b - *a).num_milliseconds()).sum();
+        let active_ms = ((last - first).num_milliseconds() - quiet).max(1) as f64;
+        let width = (right - left - BREAK_PX * breaks.len() as f64).max(1.0);
+        Some(TimeAxis { first, left, scale: width / active_ms, breaks })
+    }
+
+    fn x(&self, t: DateTime<Utc>) -> f64 {
+        let mut x = self.left;
+        let mut from = self.first;
+        for &(a, b) in &self.breaks {
+            if t <= a {
+                break;
+            }
+            x += (a - from).num_milliseconds() as f64 * self.scale;
+            if t < b {
+                let inside = (t - a).num_milliseconds() as f64 / (b - a).num_milliseconds().max(1) as f64;
+                return x + inside * BREAK_PX;
+            }
+            x += BREAK_PX;
+            from = b;
+        }
+        x + (t - from).num_milliseconds().max(0) as f64 * self.scale
+    }
+}
+
+/// The timeline: phases as bands, marks for approvals, verified actions, failures and blocks,
+/// long quiet gaps (monitoring) as labelled breaks, and a legend of the phases.
 pub fn timeline_svg(view: &RunView<'_>) -> String {
     let inc = view.incident;
     let entries = inc.timeline();
-    let (w, h) = (1000.0, 120.0);
+    let (w, h) = (1000.0, 140.0);
     let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"timeline\">");
-    let (Some(first), Some(last)) = (entries.first().map(|e| e.at), entries.last().map(|e| e.at)) else {
+    let mut times: Vec<DateTime<Utc>> = entries.iter().map(|e| e.at).collect();
+    times.sort();
+    let Some(axis) = TimeAxis::new(&times, 10.0, w - 10.0) else {
         s.push_str("</svg>");
         return s;
     };
-    let span = (last - first).num_milliseconds().max(1) as f64;
-    let x = |t: DateTime<Utc>| 10.0 + (t - first).num_milliseconds() as f64 / span * (w - 20.0);
+    let last = times[times.len() - 1];
     let colors = ["#e8eefc", "#fdf0d8", "#fde2e2", "#e6f5ea", "#e2f3f8", "#efe6f8", "#f1f1f1"];
+    let mut legend_x = 10.0;
     for (i, phase) in Phase::WORKING.iter().enumerate() {
         let Some(start) = inc.phases().entered_at(*phase) else { continue };
         let end = inc.phases().left_at(*phase).unwrap_or(last);
-        let (x0, x1) = (x(start), x(end).max(x(start) + 2.0));
+        let color = colors[i % colors.len()];
+        let (x0, x1) = (axis.x(start), axis.x(end).max(axis.x(start) + 2.0));
         let _ = write!(
             s,
-            "<rect x=\"{x0:.1}\" y=\"20\" width=\"{:.1}\" height=\"40\" fill=\"{}\" stroke=\"#99a\"><title>{} {} → {}</title></rect>",
+            "<rect x=\"{x0:.1}\" y=\"10\" width=\"{:.1}\" height=\"40\" fill=\"{color}\" stroke=\"#99a\"><title>{} {} → {}</title></rect>",
             x1 - x0,
-            colors[i % colors.len()],
             phase.title(),
             start.to_rfc3339(),
             end.to_rfc3339()
         );
-        let _ =
-            write!(s, "<text x=\"{:.1}\" y=\"15\" font-size=\"10\" fill=\"#334\">{}</text>", x0 + 2.0, phase.title());
+        let _ = write!(
+            s,
+            "<rect x=\"{legend_x:.1}\" y=\"112\" width=\"10\" height=\"10\" fill=\"{color}\" stroke=\"#99a\"/><text x=\"{:.1}\" y=\"121\" font-size=\"10\" fill=\"#334\">{}</text>",
+            legend_x + 14.0,
+            phase.title()
+        );
+        legend_x += 14.0 + 6.5 * phase.title().len() as f64 + 14.0;
+    }
+    for &(a, b) in &axis.breaks {
+        let (x0, x1) = (axis.x(a), axis.x(b));
+        let mid = (x0 + x1) / 2.0;
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"6\" width=\"{:.1}\" height=\"48\" fill=\"#fff\" opacity=\"0.85\"/>\
+             <path d=\"M{:.1} 6 l-6 48 M{:.1} 6 l-6 48\" stroke=\"#667\"/>\
+             <text x=\"{mid:.1}\" y=\"66\" font-size=\"9\" text-anchor=\"middle\" fill=\"#667\">{} quiet</text>",
+            x0 + 4.0,
+            x1 - x0 - 8.0,
+            x0 + 10.0,
+            x1 - 4.0,
+            human(b - a)
+        );
     }
     for e in entries {
         let color = match e.kind {
@@ -320,20 +396,20 @@ pub fn timeline_svg(view: &RunView<'_>) -> String {
             TimelineKind::ActionStatus | TimelineKind::Approval => "#c77700",
             _ => continue,
         };
-        let cx = x(e.at);
+        let cx = axis.x(e.at);
         let _ = write!(
             s,
-            "<line x1=\"{cx:.1}\" y1=\"62\" x2=\"{cx:.1}\" y2=\"80\" stroke=\"{color}\" stroke-width=\"2\"><title>{} {}</title></line>",
+            "<line x1=\"{cx:.1}\" y1=\"70\" x2=\"{cx:.1}\" y2=\"88\" stroke=\"{color}\" stroke-width=\"2\"><title>{} {}</title></line>",
             e.at.to_rfc3339(),
             escape(&e.what)
         );
     }
     let _ = write!(
         s,
-        "<text x=\"10\" y=\"100\" font-size=\"10\" fill=\"#334\">{}</text><text x=\"{:.1}\" y=\"100\" font-size=\"10\" text-anchor=\"end\" fill=\"#334\">{}</text></svg>",
-        first.to_rfc3339(),
+        "<text x=\"10\" y=\"102\" font-size=\"10\" fill=\"#334\">{}</text><text x=\"{:.1}\" y=\"102\" font-size=\"10\" text-anchor=\"end\" fill=\"#334\">{}</text></svg>",
+        times[0].format("%Y-%m-%d %H:%M:%S UTC"),
         w - 10.0,
-        last.to_rfc3339()
+        last.format("%Y-%m-%d %H:%M:%S UTC")
     );
     s
 }
@@ -366,6 +442,21 @@ mod tests {
         assert_eq!(svg.matches("fill=\"#2a6fd6\"").count(), 1);
         // Equirectangular: (10N, 20E) on a 720x360 map.
         assert!(svg.contains("cx=\"400.0\" cy=\"160.0\""));
+    }
+
+    #[test]
+    fn long_quiet_gaps_become_fixed_width_breaks() {
+        let t = |m: i64| DateTime::<Utc>::from_timestamp(1_700_000_000 + m * 60, 0).unwrap();
+        // Ten minutes of response, then 72 h of monitoring, then one last entry.
+        let times = [t(0), t(10), t(10 + 72 * 60), t(11 + 72 * 60)];
+        let axis = TimeAxis::new(&times, 0.0, 100.0 + BREAK_PX).unwrap();
+        assert_eq!(axis.breaks, vec![(t(10), t(10 + 72 * 60))]);
+        // 11 active minutes share 100 px; the break takes BREAK_PX.
+        assert!((axis.x(t(10)) - 100.0 * 10.0 / 11.0).abs() < 1e-6);
+        assert!((axis.x(t(10 + 72 * 60)) - (100.0 * 10.0 / 11.0 + BREAK_PX)).abs() < 1e-6);
+        assert!((axis.x(t(11 + 72 * 60)) - (100.0 + BREAK_PX)).abs() < 1e-6);
+        // Monotonic inside the break.
+        assert!(axis.x(t(10)) < axis.x(t(40 * 60)) && axis.x(t(40 * 60)) < axis.x(t(10 + 72 * 60)));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::action::{Action, ActionStatus};
 use crate::detect::SignalKind;
 use crate::phase::Phase;
 use crate::report::metrics::{human, metrics, slow_effects};
+use crate::report::EVIDENCE_SHOWN;
 use crate::runbook::{RunOutcome, RunView};
 use crate::score::Likelihood;
 
@@ -209,7 +210,10 @@ fn assessment(view: &RunView<'_>, out: &mut String) {
         out.push_str("\n| signal | severity | time | ATT&CK | evidence | summary |\n|---|---|---|---|---|---|\n");
         for s in &a.signals {
             let techniques: Vec<String> = s.techniques.iter().map(|t| code(t)).collect();
-            let events: Vec<String> = s.events.iter().map(|e| code(e.as_str())).collect();
+            let mut events: Vec<String> = s.events.iter().take(EVIDENCE_SHOWN).map(|e| code(e.as_str())).collect();
+            if s.events.len() > EVIDENCE_SHOWN {
+                events.push(format!("+{} more", s.events.len() - EVIDENCE_SHOWN));
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -226,13 +230,7 @@ fn assessment(view: &RunView<'_>, out: &mut String) {
     if !a.breakdown.is_empty() {
         out.push_str("\n| contribution | points | reason |\n|---|---|---|\n");
         for c in &a.breakdown {
-            let _ = writeln!(
-                out,
-                "| {} | {:+.0} | {} |",
-                c.kind.map_or("correlation", SignalKind::name),
-                c.points,
-                escape(&c.reason)
-            );
+            let _ = writeln!(out, "| {} | {:+.0} | {} |", c.label(), c.points, escape(&c.reason));
         }
     }
 }
@@ -542,16 +540,17 @@ pub fn recommendations(view: &RunView<'_>) -> Vec<String> {
     out
 }
 
-/// The runbook feedback: what failed or was slow.
-fn feedback(view: &RunView<'_>, out: &mut String) {
+/// The runbook feedback, as plain text lines: comments that needed retries, actions whose
+/// outcome was unknown, failed effects, slow effects and missing connectors.
+pub fn runbook_feedback(view: &RunView<'_>) -> Vec<String> {
     let mut lines = Vec::new();
     for c in view.comments.iter().filter(|c| !c.errors.is_empty()) {
         lines.push(format!(
-            "{} comment: {} failed attempt(s){} — {}",
+            "{} comment: {} failed attempt(s), {} — {}",
             c.phase.title(),
             c.errors.len(),
-            if c.posted { ", then posted" } else { ", **never posted**" },
-            escape(&c.errors.join("; "))
+            if c.posted { "then posted" } else { "never posted" },
+            c.errors.join("; ")
         ));
     }
     for a in view.incident.actions() {
@@ -564,22 +563,25 @@ fn feedback(view: &RunView<'_>, out: &mut String) {
             ));
         }
     }
-    for l in view.effect_log.iter().filter(|l| l.error.is_some()) {
-        if l.effect != "post_comment" {
-            lines.push(format!("{} {} failed: {}", l.id, l.effect, escape(l.error.as_deref().unwrap_or(""))));
-        }
+    for l in view.effect_log.iter().filter(|l| l.error.is_some() && l.effect != "post_comment") {
+        lines.push(format!("{} {} failed: {}", l.id, l.effect, l.error.as_deref().unwrap_or("")));
     }
     for l in slow_effects(view) {
         lines.push(format!("{} {} took {}", l.id, l.effect, human(l.resolved_at - l.issued_at)));
     }
     for g in view.findings.gaps.iter().filter(|g| g.role.is_some()) {
-        lines.push(format!("missing connector: {}", escape(&g.what)));
+        lines.push(format!("missing connector: {}", g.what));
     }
+    lines
+}
+
+fn feedback(view: &RunView<'_>, out: &mut String) {
+    let lines = runbook_feedback(view);
     if lines.is_empty() {
         out.push_str("Nothing failed and nothing was slow.\n");
     }
     for l in lines {
-        let _ = writeln!(out, "- {l}");
+        let _ = writeln!(out, "- {}", escape(&l));
     }
 }
 

@@ -10,10 +10,10 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::action::{Action, ActionId, ActionKind, ActionStatus, CallStyle, Proposal, Recommendation};
+use crate::action::{AccountId, Action, ActionId, ActionKind, ActionStatus, CallStyle, Proposal, Recommendation};
 use crate::approval::{self, ApprovalResponse};
 use crate::assess::assess_user;
-use crate::detect::Population;
+use crate::detect::{Baseline, Population};
 use crate::evidence::{Event, EventId, UserId};
 use crate::incident::{AnalystDecision, Incident, IncidentInputs, TimelineKind};
 use crate::phase::{NoActionReason, Phase};
@@ -623,8 +623,8 @@ impl State {
         let mut ids = Vec::new();
         for p in proposals {
             let id = ActionId(format!("a{}", self.next_action));
-            let user = self.idp_user();
-            let action = Action::propose(&self.incident.id, id, user, phase, p, style);
+            let (user, account) = self.target_account();
+            let action = Action::propose_on(&self.incident.id, id, user, account, phase, p, style);
             if let Some(existing) = self.incident.actions.iter().find(|a| a.idempotency_key == action.idempotency_key) {
                 ids.push(existing.id.clone());
                 continue;
@@ -949,6 +949,7 @@ impl State {
         let mut evidence: Vec<Event> = all.iter().filter(|e| cited.contains(&e.id)).cloned().collect();
         evidence.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         evidence.dedup_by(|a, b| a.id == b.id);
+        let familiar = familiar_places(&all, &self.policy);
         let mut logins: Vec<LoginPoint> = all
             .iter()
             .filter(|e| e.kind == crate::evidence::EventKind::Login)
@@ -968,7 +969,10 @@ impl State {
                     lon,
                     ip: e.network.ip.map(|ip| ip.to_string()),
                     place,
-                    suspicious: cited.contains(&e.id),
+                    // Cited sign-ins from the user's own places and networks (the "before" end
+                    // of an impossible-travel pair) are the user's, not the attacker's.
+                    suspicious: cited.contains(&e.id)
+                        && !(familiar.knows_network(e) && familiar.knows_location((lat, lon))),
                     success: e.outcome.is_success(),
                 })
             })
@@ -1170,11 +1174,12 @@ impl State {
             .unwrap_or_default()
     }
 
-    /// The user as actions address it: the IdP id when known (vendor calls take it), else the login.
-    fn idp_user(&self) -> UserId {
+    /// The account actions address: its login (normalised, for matching) and the IdP's id
+    /// verbatim when known (vendor ids are case-sensitive; vendor calls take it).
+    fn target_account(&self) -> (UserId, Option<AccountId>) {
         match &self.findings.user {
-            Some(u) if !u.id.is_empty() => UserId::new(&u.id),
-            _ => self.incident.user().clone(),
+            Some(u) => (u.login.clone(), Some(AccountId(u.id.trim().to_owned())).filter(|a| !a.0.is_empty())),
+            None => (self.incident.user().clone(), None),
         }
     }
 
@@ -1306,4 +1311,13 @@ fn removal_for(item: &PersistenceItem) -> ActionKind {
 
 fn item_json(item: &PersistenceItem) -> serde_json::Value {
     item.detail.clone().unwrap_or_else(|| serde_json::to_value(item).unwrap_or(serde_json::Value::Null))
+}
+
+/// What the user's sign-ins before the assessment window establish as normal, as in
+/// [`assess_user`]: the window ends at the user's last event.
+fn familiar_places(events: &[Event], policy: &Policy) -> Baseline {
+    let Some(last) = events.iter().map(|e| e.time).max() else { return Baseline::default() };
+    let window_start = last - Duration::hours(i64::from(policy.window_hours));
+    let before: Vec<Event> = events.iter().filter(|e| e.time < window_start).cloned().collect();
+    Baseline::build(&before)
 }

@@ -244,3 +244,96 @@ impl Runbook {
         Ok(Runbook { state })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::UserId;
+    use crate::incident::{AnalystDecision, CaseId};
+    use crate::score::Likelihood;
+
+    /// Vendor ids are case-sensitive: the IdP's id must reach the plan and the `ExecuteAction`
+    /// effect exactly as the lookup returned it, while the login stays normalised.
+    #[test]
+    fn the_idp_account_id_reaches_the_plan_and_the_effect_verbatim() {
+        const OKTA_ID: &str = "00uN8nOz27vGPuKaGmSa";
+        let now: DateTime<Utc> = "2024-05-01T10:00:00Z".parse().unwrap();
+        let inputs = IncidentInputs {
+            user_id: UserId::new("Alice@Example.com"),
+            case_id: CaseId("42".into()),
+            alert_group_identifiers: vec!["travel:alice".into()],
+            initial_alert_details: None,
+        };
+        let mut rb = Runbook::new(inputs, Policy::default(), RunOptions { dry_run: false }, now);
+        let decision = AnalystDecision {
+            analyst: UserId::new("lead@example.com"),
+            likelihood: Likelihood::High,
+            reason: "confirmed with the user".into(),
+            at: now,
+        };
+        rb.record_analyst_decision(decision, now).unwrap();
+        let executed = 'run: loop {
+            let Step::Effects(effects) = rb.poll(now) else { panic!("the run ended before any action ran") };
+            for effect in effects {
+                let outcome = match &effect.kind {
+                    EffectKind::CheckConnectors { roles } => EffectOutcome::Readiness {
+                        connectors: roles
+                            .iter()
+                            .map(|r| ConnectorStatus {
+                                role: *r,
+                                vendor: "test".into(),
+                                ready: true,
+                                detail: None,
+                                call_style: None,
+                            })
+                            .collect(),
+                    },
+                    EffectKind::FetchCase { case_id } => EffectOutcome::Case {
+                        case: CaseInfo {
+                            id: case_id.clone(),
+                            title: "t".into(),
+                            status: None,
+                            created_at: None,
+                            detail: None,
+                        },
+                    },
+                    EffectKind::FindDuplicateCases { .. } | EffectKind::FindRelatedCases { .. } => {
+                        EffectOutcome::Cases { cases: Vec::new() }
+                    }
+                    EffectKind::LookupUser { user } => EffectOutcome::User {
+                        user: UserInfo {
+                            id: OKTA_ID.into(),
+                            login: user.clone(),
+                            display_name: None,
+                            status: Some("ACTIVE".into()),
+                            privileged: false,
+                            detail: None,
+                        },
+                    },
+                    EffectKind::LookupEntity { .. } => EffectOutcome::Entity { summary: serde_json::Value::Null },
+                    EffectKind::SearchEvents { .. } => EffectOutcome::Events { events: Vec::new() },
+                    EffectKind::PostComment { .. } => EffectOutcome::CommentPosted { comment_id: None },
+                    EffectKind::RequestApproval { action_ids, .. } => {
+                        let actions = action_ids.iter().filter_map(|id| rb.incident().action(id));
+                        let approval =
+                            crate::approval::Approval::of("bob", actions, now, now + chrono::Duration::hours(1));
+                        EffectOutcome::Approvals {
+                            response: crate::approval::ApprovalResponse { approvals: vec![approval], refusals: vec![] },
+                        }
+                    }
+                    EffectKind::ExecuteAction { action } => break 'run action.clone(),
+                    other => panic!("unexpected effect {}", other.name()),
+                };
+                rb.resolve(effect.id, outcome, now).unwrap();
+            }
+        };
+        assert_eq!(executed.target.account.as_ref().map(|a| a.as_str()), Some(OKTA_ID));
+        assert_eq!(executed.target.user.as_str(), "alice@example.com");
+        assert!(executed.planned_call.contains(&format!("/users/{OKTA_ID}/")), "{}", executed.planned_call);
+        let plan = rb.plan();
+        assert!(plan.iter().all(|p| p.target.starts_with(OKTA_ID) && p.planned_call.contains(OKTA_ID)), "{plan:#?}");
+        let resumed = Runbook::from_json(&rb.to_json().unwrap()).unwrap();
+        assert!(resumed.pending().iter().any(|e| matches!(&e.kind,
+            EffectKind::ExecuteAction { action } if action.target.vendor_id() == OKTA_ID)));
+    }
+}

@@ -3,7 +3,9 @@
 
 use std::io::{BufRead, Write};
 
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use irp::connectors::responder::{ApprovalRequest, ApproverError, PendingApproval};
 use irp::core::action::Action;
 use irp::core::approval::{Approval, ApprovalResponse, Refusal};
 use irp::core::evidence::UserId;
@@ -15,14 +17,6 @@ pub const DEMO_SECOND_APPROVER: &str = "irp-demo-approver-2";
 /// How long an approval stays valid.
 const APPROVAL_VALIDITY_MINUTES: i64 = 60;
 
-/// One action awaiting a decision, with how many distinct approvers it needs.
-pub struct Pending<'a> {
-    /// The action as proposed.
-    pub action: &'a Action,
-    /// Distinct approvers required.
-    pub approvers_required: u8,
-}
-
 /// Where decisions come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Approver {
@@ -32,17 +26,18 @@ pub enum Approver {
     Interactive,
 }
 
-impl Approver {
-    /// Decides on `pending` at `now`.
-    pub fn decide(self, pending: &[Pending<'_>], now: DateTime<Utc>) -> ApprovalResponse {
-        match self {
-            Approver::Demo => demo(pending, now),
-            Approver::Interactive => interactive(pending, now),
-        }
+#[async_trait]
+impl irp::connectors::responder::Approver for Approver {
+    async fn decide(&self, request: &ApprovalRequest<'_>) -> Result<ApprovalResponse, ApproverError> {
+        Ok(match self {
+            Approver::Demo => demo(&request.pending, request.now),
+            // The prompt blocks on the terminal: the demo drives one incident, nothing else waits.
+            Approver::Interactive => interactive(&request.pending, request.now),
+        })
     }
 }
 
-fn demo(pending: &[Pending<'_>], now: DateTime<Utc>) -> ApprovalResponse {
+fn demo(pending: &[PendingApproval<'_>], now: DateTime<Utc>) -> ApprovalResponse {
     let expires = now + Duration::minutes(APPROVAL_VALIDITY_MINUTES);
     let mut first = Approval::of(DEMO_APPROVER, pending.iter().map(|p| p.action), now, expires);
     first.comment = Some("approved automatically by the irp demo approver (not a person)".into());
@@ -61,7 +56,7 @@ fn analyst() -> String {
     std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "analyst".to_owned())
 }
 
-fn interactive(pending: &[Pending<'_>], now: DateTime<Utc>) -> ApprovalResponse {
+fn interactive(pending: &[PendingApproval<'_>], now: DateTime<Utc>) -> ApprovalResponse {
     let who = analyst();
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
