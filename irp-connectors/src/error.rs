@@ -191,11 +191,6 @@ impl ConnectorError {
         &self.operation
     }
 
-    /// The short detail the connector wrote (never a response body), if any.
-    pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
-    }
-
     /// The HTTP status, when the service answered.
     pub fn status(&self) -> Option<u16> {
         self.status

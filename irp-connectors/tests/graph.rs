@@ -635,6 +635,8 @@ async fn permission_errors_name_the_missing_permission_and_keep_code_and_request
     let err = e.graph.disable_user(&UserId::new(UPN)).await.unwrap_err();
     assert!(err.is_permission());
     assert!(!err.maybe_executed());
+    assert_eq!(err.vendor_code(), Some("Authorization_RequestDenied"));
+    assert_eq!(err.request_id(), Some("7ad5a3a1-0000"), "kept for the case comment");
     assert_eq!(
         err.to_string(),
         "graph.disable_user: permission denied (HTTP 403): the app registration needs the Microsoft Graph \

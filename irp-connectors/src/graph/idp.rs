@@ -8,7 +8,7 @@ use irp_core::evidence::UserId;
 use serde_json::json;
 
 use super::model::{self, AuthMethod, PasswordResetResponse, PermissionGrant, ServicePrincipal, User};
-use super::{need, user_path, Graph, GraphPasswordReset};
+use super::{need, restate, user_path, Graph, GraphPasswordReset};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::http::{Idempotency, Request};
 use crate::ports::{DirectoryUser, Factor, Health, IdentityProvider, OAuthGrant, PasswordReset};
@@ -137,18 +137,16 @@ impl Graph {
     }
 }
 
-fn delegated_only(op: &str, status: Option<u16>, cause: &ConnectorError) -> ConnectorError {
-    let mut e = ConnectorError::new(ErrorKind::Permission, op).with_detail(format!(
+fn delegated_only(cause: &ConnectorError) -> ConnectorError {
+    restate(
+        cause,
+        ErrorKind::Permission,
         "Graph allows resetPassword only with a delegated token (signed-in administrator with \
          UserAuthenticationMethod.ReadWrite.All and an Authentication Administrator role); this \
          connector signs in app-only (client credentials), so reset the password in the Entra admin \
-         center or set password_reset = \"disabled\"{}",
-        cause.detail().and_then(|d| d.split_once("; ")).map(|(_, r)| format!("; {r}")).unwrap_or_default()
-    ));
-    if let Some(s) = status {
-        e = e.with_status(s);
-    }
-    e
+         center or set password_reset = \"disabled\""
+            .to_owned(),
+    )
 }
 
 #[async_trait]
@@ -195,7 +193,7 @@ impl IdentityProvider for Graph {
         let resp = match self.conn.send(req).await {
             Ok(r) => r,
             Err(e) if matches!(e.kind(), ErrorKind::Permission | ErrorKind::Unauthenticated | ErrorKind::Invalid) => {
-                return Err(delegated_only(op, e.status(), &e));
+                return Err(delegated_only(&e));
             }
             Err(e) => return Err(e),
         };

@@ -164,15 +164,18 @@ impl Conn {
         Ok(Conn { http, tokens: Arc::new(tokens) })
     }
 
-    /// Sends `req` with a current token. A 401 means Graph rejected the token (expired early,
-    /// revoked, or issued before a permission change): the token is replaced and the request sent
-    /// once more. A 401 is answered before anything runs, so repeating is safe for any method.
+    /// Sends `req` with a current token. A 401 `InvalidAuthenticationToken` means Graph rejected
+    /// the token (expired early, revoked): the token is replaced and the request sent once more. A 401 is answered before anything runs, so repeating is safe for any method.
     pub(crate) async fn send(&self, req: Request) -> Result<Response> {
         let token = self.tokens.token().await?;
         let first =
             self.http.clone().with_secret("authorization", Some("Bearer"), token.clone()).send(req.clone()).await;
         match first {
-            Err(e) if e.kind() == ErrorKind::Unauthenticated => {
+            // Graph says `InvalidAuthenticationToken` for expired, revoked and malformed tokens alike.
+            Err(e)
+                if e.kind() == ErrorKind::Unauthenticated
+                    && e.vendor_code().is_none_or(|c| c == "InvalidAuthenticationToken") =>
+            {
                 let fresh = self.tokens.refresh_after_rejection(&token).await?;
                 self.http.clone().with_secret("authorization", Some("Bearer"), fresh).send(req).await
             }
@@ -211,21 +214,50 @@ impl Conn {
     }
 }
 
+/// `; vendor code X, request id Y` for a Graph error, or nothing.
+pub(crate) fn vendor_suffix(e: &ConnectorError) -> String {
+    let mut parts = Vec::new();
+    if let Some(code) = e.vendor_code() {
+        parts.push(format!("vendor code {code}"));
+    }
+    if let Some(id) = e.request_id() {
+        parts.push(format!("request id {id}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+/// A new error of `kind` for `cause`'s operation with `detail`, keeping its status, Graph error
+/// code and request id (the id is what Microsoft support asks for, so it goes in the case comment).
+pub(crate) fn restate(cause: &ConnectorError, kind: ErrorKind, detail: String) -> ConnectorError {
+    let mut e = ConnectorError::new(kind, cause.operation().to_owned())
+        .with_detail(format!("{detail}{}", vendor_suffix(cause)));
+    if let Some(s) = cause.status() {
+        e = e.with_status(s);
+    }
+    if let Some(c) = cause.vendor_code() {
+        e = e.with_vendor_code(c);
+    }
+    if let Some(id) = cause.request_id() {
+        e = e.with_request_id(id);
+    }
+    e
+}
+
 /// Names the permission a 403 lacks, keeping Graph's code and request id.
 pub(crate) fn need(permission: &str) -> impl FnOnce(ConnectorError) -> ConnectorError + '_ {
     move |e| {
         if e.kind() != ErrorKind::Permission {
             return e;
         }
-        let mut detail = format!(
+        let detail = format!(
             "the app registration needs the Microsoft Graph application permission {permission} \
              (with admin consent), see docs/CONNECTORS.md"
         );
-        if let Some(rest) = e.detail().and_then(|d| d.split_once("; ")).map(|(_, r)| r.to_owned()) {
-            detail = format!("{detail}; {rest}");
-        }
-        let status = e.status().unwrap_or(403);
-        ConnectorError::new(ErrorKind::Permission, e.operation().to_owned()).with_status(status).with_detail(detail)
+        restate(&e, ErrorKind::Permission, detail)
     }
 }
 
