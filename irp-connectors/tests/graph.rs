@@ -123,6 +123,11 @@ async fn token_request_is_exact_and_cached_and_get_user_reads_methods_and_own_gr
     with_user(&e.d, true);
     e.d.on("GET", &g(&format!("/users/{ID}/authentication/methods")), Reply::json(200, methods()));
     e.d.on("GET", &g(&format!("/users/{ID}/oauth2PermissionGrants")), Reply::json(200, grants()));
+    let mut consent = consent_audit(UPN, "2024-04-30T22:15:00Z");
+    consent["targetResources"][0]["id"] = json!("85477313-EA43-4c7d-b8a4-54fed35d0b60");
+    let mut failed = consent_audit(UPN, "2024-04-30T23:00:00Z");
+    failed["result"] = json!("failure");
+    e.d.on("GET", &g("/auditLogs/directoryAudits"), Reply::json(200, json!({"value": [consent, failed]})));
     e.d.on(
         "GET",
         &g("/servicePrincipals/85477313-ea43-4c7d-b8a4-54fed35d0b60"),
@@ -131,7 +136,13 @@ async fn token_request_is_exact_and_cached_and_get_user_reads_methods_and_own_gr
             json!({"id": "85477313-ea43-4c7d-b8a4-54fed35d0b60", "appId": "a1b2", "displayName": "Mail Sync Pro"}),
         ),
     );
+    e.d.on(
+        "GET",
+        &g(&format!("/users/{ID}/memberOf/microsoft.graph.directoryRole")),
+        Reply::json(200, json!({"value": [{"@odata.type": "#microsoft.graph.directoryRole", "id": "f2ef992c-3afb-46b9-b7cf-a126ee74c451", "displayName": "Global Reader"}]})),
+    );
     let u = e.graph.get_user(&UserId::new(UPN)).await.unwrap();
+    assert_eq!(u.admin_roles, ["Global Reader"]);
     assert_eq!(u.id, ID);
     assert_eq!(u.login.as_str(), UPN);
     assert_eq!(u.status, AccountStatus::Active);
@@ -149,6 +160,7 @@ async fn token_request_is_exact_and_cached_and_get_user_reads_methods_and_own_gr
     assert_eq!(u.grants.len(), 1, "the tenant-wide grant is not the user's");
     assert_eq!(u.grants[0].app, "Mail Sync Pro");
     assert_eq!(u.grants[0].scopes, ["Mail.Read", "offline_access"]);
+    assert_eq!(u.grants[0].granted_at.unwrap().to_rfc3339(), "2024-04-30T22:15:00+00:00", "dated by the consent audit");
     assert_eq!(
         e.d.lines(),
         [
@@ -156,8 +168,10 @@ async fn token_request_is_exact_and_cached_and_get_user_reads_methods_and_own_gr
             user_line(),
             format!("GET /graph/v1.0/users/{ID}/authentication/methods"),
             format!("GET /graph/v1.0/users/{ID}/oauth2PermissionGrants"),
+            format!("GET /graph/v1.0/auditLogs/directoryAudits?$filter=activityDisplayName eq 'Consent to application' and initiatedBy/user/id eq '{ID}'&$top=100"),
             "GET /graph/v1.0/servicePrincipals/85477313-ea43-4c7d-b8a4-54fed35d0b60?$select=id,appId,displayName"
                 .to_owned(),
+            format!("GET /graph/v1.0/users/{ID}/memberOf/microsoft.graph.directoryRole?$select=id,displayName"),
         ]
     );
     let reqs = e.d.requests();
@@ -398,7 +412,16 @@ async fn grants_are_the_users_own_and_a_tenant_wide_grant_is_never_deleted() {
     let own = "E3NHhUPqfUy4pFT-010LYFo5-ycA-_5Fhl7nHbaJ7qACy1R9o6oWQJ-cpLSUIt2b";
     with_user(&e.d, true);
     e.d.on("GET", &g(&format!("/users/{ID}/oauth2PermissionGrants")), Reply::json(200, grants()));
-    // Without Application.Read.All the grant is still listed, under its client id.
+    // Without AuditLog.Read.All the grant is undated; without Application.Read.All it is listed
+    // under its client id.
+    e.d.on(
+        "GET",
+        &g("/auditLogs/directoryAudits"),
+        Reply::json(
+            403,
+            graph_error("Authorization_RequestDenied", "Insufficient privileges to complete the operation.", "r0"),
+        ),
+    );
     e.d.on(
         "GET",
         &g("/servicePrincipals/85477313-ea43-4c7d-b8a4-54fed35d0b60"),

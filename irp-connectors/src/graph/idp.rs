@@ -4,10 +4,14 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use irp_core::evidence::UserId;
 use serde_json::json;
 
-use super::model::{self, AuthMethod, PasswordResetResponse, PermissionGrant, ServicePrincipal, User};
+use super::model::{
+    self, AuthMethod, ConsentAudit, DirectoryRole, PasswordResetResponse, PermissionGrant, ServicePrincipal, User,
+};
+use super::odata::{Filter, Prop};
 use super::{need, restate, user_path, Graph, GraphPasswordReset};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::http::{Idempotency, Request};
@@ -30,17 +34,59 @@ impl Graph {
         let req = Request::get(op, &user_path(id, &["oauth2PermissionGrants"]));
         let grants: Vec<PermissionGrant> =
             self.conn.collect(req, MAX_PAGES).await.map_err(need("DelegatedPermissionGrant.Read.All"))?;
+        let grants: Vec<PermissionGrant> = grants.into_iter().filter(|g| g.belongs_to(id)).collect();
+        if grants.is_empty() {
+            return Ok(Vec::new());
+        }
+        let consented = self.consent_times(op, id).await?;
         let mut names: HashMap<String, Option<String>> = HashMap::new();
         let mut out = Vec::new();
-        for g in grants.into_iter().filter(|g| g.belongs_to(id)) {
+        for g in grants {
             if !names.contains_key(&g.client_id) {
                 let name = self.app_name(op, &g.client_id).await?;
                 names.insert(g.client_id.clone(), name);
             }
             let app = names.get(&g.client_id).cloned().flatten();
-            out.push(g.into_grant(app.as_deref()));
+            let at = consented.get(&g.client_id.to_ascii_lowercase()).copied();
+            let mut grant = g.into_grant(app.as_deref());
+            grant.granted_at = at;
+            out.push(grant);
         }
         Ok(out)
+    }
+
+    /// When the user last consented to each client (service principal id, lower-cased), from
+    /// the directory audit log's `Consent to application` entries. Graph v1.0 grants carry no
+    /// date, and without one a consent given during the compromise cannot be told from an old
+    /// one. Without `AuditLog.Read.All`, or past the log's retention, the date stays unknown.
+    async fn consent_times(&self, op: &str, id: &str) -> Result<HashMap<String, DateTime<Utc>>> {
+        let filter =
+            Filter::eq(Prop::ActivityDisplayName, "Consent to application").and(Filter::eq(Prop::InitiatedById, id));
+        let req = Request::get(op, &["auditLogs", "directoryAudits"])
+            .query("$filter", filter.to_string())
+            .query("$top", "100");
+        let audits: Vec<ConsentAudit> = match self.conn.collect(req, 5).await {
+            Ok(a) => a,
+            Err(e) if e.kind() == ErrorKind::Permission => return Ok(HashMap::new()),
+            Err(e) => return Err(e),
+        };
+        let mut out: HashMap<String, DateTime<Utc>> = HashMap::new();
+        for a in audits.into_iter().filter(|a| a.result.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("success"))) {
+            for t in a.target_resources.iter().filter(|t| t.kind.as_deref() == Some("ServicePrincipal")) {
+                if let Some(sp) = &t.id {
+                    let e = out.entry(sp.to_ascii_lowercase()).or_insert(a.activity_date_time);
+                    *e = (*e).max(a.activity_date_time);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn roles_of(&self, op: &str, id: &str) -> Result<Vec<String>> {
+        let req = Request::get(op, &user_path(id, &["memberOf", "microsoft.graph.directoryRole"]))
+            .query("$select", "id,displayName");
+        let roles: Vec<DirectoryRole> = self.conn.collect(req, MAX_PAGES).await.map_err(need("Directory.Read.All"))?;
+        Ok(roles.into_iter().map(|r| r.display_name.unwrap_or(r.id)).collect())
     }
 
     /// The display name of the client's service principal. Without `Application.Read.All` (or
@@ -98,6 +144,7 @@ impl Graph {
             .map(AuthMethod::into_factor)
             .collect();
         d.grants = self.grants_of(op, &user.id).await?;
+        d.admin_roles = self.roles_of(op, &user.id).await?;
         // Entra lists no sessions or tokens per user; `terminate_sessions` revokes them all.
         Ok(d)
     }

@@ -245,6 +245,33 @@ impl PermissionGrant {
     }
 }
 
+/// A `directoryAudit`, as far as dating a consent needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConsentAudit {
+    pub activity_date_time: DateTime<Utc>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub target_resources: Vec<AuditTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuditTarget {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DirectoryRole {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServicePrincipal {

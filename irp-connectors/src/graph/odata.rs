@@ -21,6 +21,10 @@ pub enum Prop {
     ActivityDateTime,
     /// `initiatedBy/user/userPrincipalName` (directory audits).
     InitiatedByUpn,
+    /// `initiatedBy/user/id` (directory audits).
+    InitiatedById,
+    /// `activityDisplayName` (directory audits).
+    ActivityDisplayName,
 }
 
 impl Prop {
@@ -30,6 +34,8 @@ impl Prop {
             Prop::CreatedDateTime => "createdDateTime",
             Prop::ActivityDateTime => "activityDateTime",
             Prop::InitiatedByUpn => "initiatedBy/user/userPrincipalName",
+            Prop::InitiatedById => "initiatedBy/user/id",
+            Prop::ActivityDisplayName => "activityDisplayName",
         }
     }
 }
