@@ -23,7 +23,7 @@ const CLIENT: &str = "6731de76-14a6-49ae-97bc-6eba6914391e";
 const ID: &str = "26be570a-ae82-4189-b4e2-a37c6808512d";
 const UPN: &str = "testaccount1@contoso.com";
 const SELECT: &str =
-    "id,userPrincipalName,displayName,accountEnabled,lastPasswordChangeDateTime,mobilePhone,otherMails";
+    "id,userPrincipalName,displayName,accountEnabled,lastPasswordChangeDateTime,passwordProfile,mobilePhone,otherMails";
 const TOKEN_PATH: &str = "/login/contoso.onmicrosoft.com/oauth2/v2.0/token";
 
 struct Env {
@@ -89,7 +89,8 @@ fn g(rest: &str) -> String {
 fn user_json(enabled: bool) -> Value {
     json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,userPrincipalName)/$entity",
         "id": ID, "userPrincipalName": UPN, "displayName": "Test Contoso", "accountEnabled": enabled,
-        "lastPasswordChangeDateTime": "2024-04-02T10:00:00Z", "mobilePhone": "+1 425 555 0109", "otherMails": ["test@fabrikam.com"]})
+        "lastPasswordChangeDateTime": "2024-04-02T10:00:00Z",
+        "passwordProfile": {"password": null, "forceChangePasswordNextSignIn": true, "forceChangePasswordNextSignInWithMfa": false}, "mobilePhone": "+1 425 555 0109", "otherMails": ["test@fabrikam.com"]})
 }
 
 fn with_user(d: &Double, enabled: bool) {
@@ -149,6 +150,7 @@ async fn token_request_is_exact_and_cached_and_get_user_reads_methods_and_own_gr
     assert_eq!(u.display_name.as_deref(), Some("Test Contoso"));
     assert_eq!(u.recovery_email.as_deref(), Some("test@fabrikam.com"));
     assert_eq!(u.credential_version, 1_712_052_000_000);
+    assert!(u.password_change_required);
     let f: Vec<_> = u.factors.iter().map(|f| (f.id.as_str(), f.kind.clone(), f.detail.clone())).collect();
     assert_eq!(
         f,
@@ -404,6 +406,10 @@ async fn mailbox_forwarding_is_reported_unsupported_not_absent() {
     assert!(err.to_string().contains("ForwardingSmtpAddress"));
     assert_eq!(e.graph.clear_forwarding(&UserId::new(UPN)).await.unwrap_err().kind(), ErrorKind::Unsupported);
     assert!(e.d.lines().is_empty());
+    let checked = env_with(|c| c.with_assume_no_mailbox_forwarding(true)).await;
+    assert_eq!(checked.graph.get_forwarding(&UserId::new(UPN)).await.unwrap(), None);
+    checked.graph.clear_forwarding(&UserId::new(UPN)).await.unwrap();
+    assert!(checked.d.lines().is_empty());
 }
 
 #[tokio::test]

@@ -132,6 +132,10 @@ impl Graph {
         let mut d = DirectoryUser::new(user.id.clone(), &login);
         d.display_name = user.display_name.clone();
         d.status = user.account_status();
+        d.password_change_required = user.password_profile.as_ref().is_some_and(|p| {
+            p.force_change_password_next_sign_in == Some(true)
+                || p.force_change_password_next_sign_in_with_mfa == Some(true)
+        });
         d.credential_version =
             user.last_password_change_date_time.map_or(0, |t| u64::try_from(t.timestamp_millis()).unwrap_or(0));
         d.recovery_email = user.other_mails.first().cloned();

@@ -54,11 +54,19 @@ impl Mailbox for Graph {
             .map_err(need("MailboxSettings.ReadWrite"))
     }
 
+    /// [`ErrorKind::Unsupported`], or "none" when the configuration says forwarding is checked
+    /// outside Graph (`assume_no_mailbox_forwarding`).
     async fn get_forwarding(&self, _user: &UserId) -> Result<Option<MailboxForwarding>> {
+        if self.config.assume_no_mailbox_forwarding {
+            return Ok(None);
+        }
         Err(forwarding_unsupported("graph.get_forwarding"))
     }
 
     async fn clear_forwarding(&self, _user: &UserId) -> Result<()> {
+        if self.config.assume_no_mailbox_forwarding {
+            return Ok(());
+        }
         Err(forwarding_unsupported("graph.clear_forwarding"))
     }
 

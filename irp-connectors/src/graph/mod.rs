@@ -14,6 +14,7 @@
 //! base_url = "https://graph.microsoft.com/v1.0"    # national clouds: https://graph.microsoft.us/v1.0, ...
 //! # scope = "https://graph.microsoft.com/.default" # default: base_url's origin + "/.default"
 //! password_reset = "reset_password"                # or "disabled"
+//! assume_no_mailbox_forwarding = false             # true only if Exchange blocks auto-forwarding
 //! [graph.http]
 //! timeout_ms = 30000
 //! ```
@@ -81,6 +82,13 @@ pub struct GraphConfig {
     /// What a password reset does.
     #[serde(default)]
     pub password_reset: GraphPasswordReset,
+    /// Graph cannot read mailbox forwarding (`ForwardingSmtpAddress`), so by default the sweep
+    /// reports it as not listed and the account stays disabled. Set this only when the tenant's
+    /// outbound anti-spam policy blocks automatic external forwarding (`AutoForwardingMode Off`)
+    /// or forwarding was checked in Exchange Online PowerShell: reading forwarding then answers
+    /// "none" and clearing it does nothing.
+    #[serde(default)]
+    pub assume_no_mailbox_forwarding: bool,
     /// Timeouts and retries (also used for the token endpoint).
     #[serde(default)]
     pub http: HttpSettings,
@@ -105,6 +113,7 @@ impl GraphConfig {
             base_url: default_base_url(),
             scope: None,
             password_reset: GraphPasswordReset::default(),
+            assume_no_mailbox_forwarding: false,
             http: HttpSettings::default(),
         }
     }
@@ -113,6 +122,13 @@ impl GraphConfig {
     pub fn with_endpoints(mut self, authority: impl Into<String>, base_url: impl Into<String>) -> Self {
         self.authority = authority.into();
         self.base_url = base_url.into();
+        self
+    }
+
+    /// Declares mailbox forwarding checked outside Graph (see
+    /// [`assume_no_mailbox_forwarding`](Self::assume_no_mailbox_forwarding)).
+    pub fn with_assume_no_mailbox_forwarding(mut self, assume: bool) -> Self {
+        self.assume_no_mailbox_forwarding = assume;
         self
     }
 

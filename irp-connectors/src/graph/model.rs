@@ -8,7 +8,7 @@ use crate::ports::{AccountStatus, Factor, FactorKind, InboxRule, OAuthGrant};
 
 /// The user properties irp reads (`$select`, so no more personal data than needed is fetched).
 pub(crate) const USER_SELECT: &str =
-    "id,userPrincipalName,displayName,accountEnabled,lastPasswordChangeDateTime,mobilePhone,otherMails";
+    "id,userPrincipalName,displayName,accountEnabled,lastPasswordChangeDateTime,passwordProfile,mobilePhone,otherMails";
 
 /// A collection page: `{"value": [...], "@odata.nextLink": "..."}`.
 #[derive(Debug, Deserialize)]
@@ -31,10 +31,22 @@ pub(crate) struct User {
     pub account_enabled: Option<bool>,
     #[serde(default)]
     pub last_password_change_date_time: Option<DateTime<Utc>>,
+    /// `forceChangePasswordNextSignIn` after a reset (the password itself always reads `null`).
+    #[serde(default)]
+    pub password_profile: Option<PasswordProfile>,
     #[serde(default)]
     pub mobile_phone: Option<String>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub other_mails: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PasswordProfile {
+    #[serde(default)]
+    pub force_change_password_next_sign_in: Option<bool>,
+    #[serde(default)]
+    pub force_change_password_next_sign_in_with_mfa: Option<bool>,
 }
 
 fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
