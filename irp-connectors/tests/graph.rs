@@ -189,6 +189,8 @@ async fn token_request_is_exact_and_cached_and_get_user_reads_methods_and_own_gr
         )
     );
     assert!(reqs[1..].iter().all(|r| r.header("authorization") == Some("Bearer eyJ0-token-1")));
+    let shown = format!("{:?}", e.graph);
+    assert!(!shown.contains("eyJ0-token") && !shown.contains(SECRET), "{shown}");
 }
 
 #[tokio::test]

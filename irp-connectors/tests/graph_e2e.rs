@@ -254,6 +254,7 @@ struct Run {
     tenant: Arc<Mutex<Tenant>>,
     comments: Vec<String>,
     journal: Vec<String>,
+    approvals: usize,
 }
 
 impl Run {
@@ -315,12 +316,13 @@ async fn run(reset_permitted: bool, forwarding_checked: bool) -> Run {
         .iter()
         .map(|e| format!("{} {}", e.status.name(), e.action["kind"].as_str().unwrap_or_default()))
         .collect();
+    let approvals = store.approvals(&case).await.unwrap().len();
     assert!(
         tenant.lock().unwrap().unexpected.is_empty(),
         "calls the double does not know: {:#?}",
         tenant.lock().unwrap().unexpected
     );
-    Run { done, tenant, comments, journal }
+    Run { done, tenant, comments, journal, approvals }
 }
 
 fn assert_contained_and_eradicated(r: &Run) {
@@ -349,6 +351,8 @@ fn assert_contained_and_eradicated(r: &Run) {
             ("revoke_grant", format!("{ID} / {ATTACKER_GRANT}"))
         ]
     );
+    // Every action was approved in the case before it ran.
+    assert_eq!(r.approvals, r.done.runbook.incident().actions().len());
     // Containment first, each removal journalled started → succeeded → verified after approval.
     assert!(r.position("verified disable_account") < r.position("started delete_inbox_rule"));
     for kind in ["delete_inbox_rule", "revoke_grant"] {
