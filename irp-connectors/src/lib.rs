@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod graph;
 pub mod http;
 pub mod okta;
 pub mod ports;
