@@ -31,6 +31,7 @@ use serde::Deserialize;
 
 use crate::embedded::{FileSiem, LocalDirectory, SqliteCaseStore};
 use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::graph::{Graph, GraphConfig};
 use crate::http::SecretSource;
 use crate::okta::{Okta, OktaConfig, OktaSystemLog};
 use crate::ports::{Health, IdentityProvider, InboxRule, Mailbox, MailboxForwarding, OAuthGrant, Siem, Soar};
@@ -69,6 +70,8 @@ pub enum SiemConfig {
     Secops(SecOpsSiemConfig),
     /// The Okta System Log, searched directly.
     OktaSystemLog(OktaConfig),
+    /// Microsoft Graph sign-in and directory-audit logs.
+    Graph(GraphConfig),
 }
 
 /// `[soar]`.
@@ -97,6 +100,8 @@ pub enum IdpConfig {
     },
     /// Okta.
     Okta(OktaConfig),
+    /// Microsoft Entra ID through Microsoft Graph.
+    Graph(GraphConfig),
 }
 
 /// `[mailbox]`.
@@ -109,6 +114,8 @@ pub enum MailboxConfig {
         /// The directory file (usually the same as `[idp]`'s).
         path: PathBuf,
     },
+    /// Exchange Online through Microsoft Graph.
+    Graph(GraphConfig),
     /// No mailbox connector: mailbox persistence cannot be listed, which keeps the account
     /// disabled at Recovery until someone checks by hand (hard rule 2).
     #[default]
@@ -122,6 +129,7 @@ impl SiemConfig {
             SiemConfig::Files { .. } => "files",
             SiemConfig::Secops(_) => "secops",
             SiemConfig::OktaSystemLog(_) => "okta_system_log",
+            SiemConfig::Graph(_) => "graph",
         }
     }
 }
@@ -142,6 +150,7 @@ impl IdpConfig {
         match self {
             IdpConfig::Local { .. } => "local",
             IdpConfig::Okta(_) => "okta",
+            IdpConfig::Graph(_) => "graph",
         }
     }
 }
@@ -151,6 +160,7 @@ impl MailboxConfig {
     pub fn name(&self) -> &'static str {
         match self {
             MailboxConfig::Local { .. } => "local",
+            MailboxConfig::Graph(_) => "graph",
             MailboxConfig::None => "none",
         }
     }
@@ -173,6 +183,7 @@ impl ConnectorsConfig {
             SiemConfig::Files { paths, .. } => paths.iter_mut().for_each(at),
             SiemConfig::Secops(c) => secret(&mut c.token),
             SiemConfig::OktaSystemLog(c) => secret(&mut c.token),
+            SiemConfig::Graph(c) => secret(&mut c.client_secret),
         }
         match &mut self.soar {
             SoarConfig::Sqlite { path } => at(path),
@@ -184,9 +195,11 @@ impl ConnectorsConfig {
         match &mut self.idp {
             IdpConfig::Local { path } => at(path),
             IdpConfig::Okta(c) => secret(&mut c.token),
+            IdpConfig::Graph(c) => secret(&mut c.client_secret),
         }
         match &mut self.mailbox {
             MailboxConfig::Local { path } => at(path),
+            MailboxConfig::Graph(c) => secret(&mut c.client_secret),
             MailboxConfig::None => {}
         }
     }
@@ -199,6 +212,16 @@ impl ConnectorsConfig {
     /// A connector that cannot even be created: a SQLite file that cannot be opened, a
     /// directory file that is missing or malformed, an unknown event format.
     pub fn ports(&self) -> Result<Ports> {
+        // Ports configured with the same Graph app share one connector (one token cache).
+        let mut graphs: Vec<(GraphConfig, Graph)> = Vec::new();
+        let mut graph = |c: &GraphConfig| -> Result<Graph> {
+            if let Some((_, g)) = graphs.iter().find(|(k, _)| k == c) {
+                return Ok(g.clone());
+            }
+            let g = Graph::from_config(c)?;
+            graphs.push((c.clone(), g.clone()));
+            Ok(g)
+        };
         let siem: Arc<dyn Siem> = match &self.siem {
             SiemConfig::Files { paths, format } => {
                 let format = match format.as_deref() {
@@ -212,6 +235,7 @@ impl ConnectorsConfig {
             }
             SiemConfig::Secops(c) => Arc::new(SecOpsSiem::from_config(c)?),
             SiemConfig::OktaSystemLog(c) => Arc::new(OktaSystemLog::from_config(c)?),
+            SiemConfig::Graph(c) => Arc::new(graph(c)?.audit_log()),
         };
         let soar: Arc<dyn Soar> = match &self.soar {
             SoarConfig::Sqlite { path } => Arc::new(SqliteCaseStore::open(path)?),
@@ -229,9 +253,13 @@ impl ConnectorsConfig {
                 absent.extend([PersistenceKind::Delegate, PersistenceKind::AppPassword]);
                 (Arc::new(Okta::from_config(c)?), CallStyle::Okta)
             }
+            // Graph cannot list mailbox delegates or app passwords: they stay "not listed", which
+            // keeps the account disabled until someone checks them in Exchange (hard rule 2).
+            IdpConfig::Graph(c) => (Arc::new(graph(c)?), CallStyle::Graph),
         };
         let mailbox: Arc<dyn Mailbox> = match &self.mailbox {
             MailboxConfig::Local { path } => Arc::new(LocalDirectory::open(path)?),
+            MailboxConfig::Graph(c) => Arc::new(graph(c)?),
             MailboxConfig::None => Arc::new(NoMailbox),
         };
         Ok(Ports::new(siem, soar, idp, mailbox).with_call_style(style).with_absent_persistence(absent))
@@ -347,6 +375,24 @@ mod tests {
             "[siem]\ntype = \"okta_system_log\"\nbase_url = \"https://a.okta.com\"\ntoken = \"00abc\"\n[soar]\ntype = \"sqlite\"\npath = \"c\"\n[idp]\ntype = \"local\"\npath = \"d\"\n",
         );
         assert!(inline.is_err());
+    }
+
+    #[test]
+    fn graph_serves_three_ports_from_one_table_shape() {
+        let table = "tenant_id = \"t\"\nclient_id = \"c\"\nclient_secret = { file = \"graph.secret\" }\n";
+        let text = format!(
+            "[siem]\ntype = \"graph\"\n{table}[soar]\ntype = \"sqlite\"\npath = \"c.sqlite\"\n[idp]\ntype = \"graph\"\n{table}[mailbox]\ntype = \"graph\"\n{table}"
+        );
+        let mut config: ConnectorsConfig = toml::from_str(&text).unwrap();
+        config.resolve_paths(Path::new("/etc/irp"));
+        let (SiemConfig::Graph(a), IdpConfig::Graph(b), MailboxConfig::Graph(c)) =
+            (&config.siem, &config.idp, &config.mailbox)
+        else {
+            panic!("graph everywhere")
+        };
+        assert_eq!(a.client_secret, SecretSource::File { file: PathBuf::from("/etc/irp/graph.secret") });
+        assert!(a == b && b == c);
+        assert_eq!((config.siem.name(), config.idp.name(), config.mailbox.name()), ("graph", "graph", "graph"));
     }
 
     #[tokio::test]

@@ -310,8 +310,10 @@ impl ActionKind {
             CallStyle::Graph => match self {
                 K::DisableAccount => format!("PATCH /v1.0/users/{user} {{\"accountEnabled\":false}}"),
                 K::EnableAccount => format!("PATCH /v1.0/users/{user} {{\"accountEnabled\":true}}"),
+                // What the Graph connector sends: Entra generates the password (none is ever
+                // chosen, logged or written into the case). Delegated permission only.
                 K::ResetPassword => format!(
-                    "PATCH /v1.0/users/{user} {{\"passwordProfile\":{{\"forceChangePasswordNextSignIn\":true,\"password\":\"<generated>\"}}}}"
+                    "GET /v1.0/users/{user}/authentication/passwordMethods, then POST /v1.0/users/{user}/authentication/methods/{{passwordMethodId}}/resetPassword"
                 ),
                 K::TerminateSessions | K::RevokeTokens => format!("POST /v1.0/users/{user}/revokeSignInSessions"),
                 K::RevokeGrant { grant_id, .. } => format!("DELETE /v1.0/oauth2PermissionGrants/{grant_id}"),

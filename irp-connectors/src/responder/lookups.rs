@@ -153,13 +153,14 @@ pub(crate) async fn persistence(
     let mut not_listed = Vec::new();
     for kind in kinds {
         let listed = match kind {
+            // Declared absent from these products: nothing to list, and no call to fail.
+            k if p.absent_persistence.contains(k) => Ok(Vec::new()),
             PersistenceKind::InboxRule => sweep.rules().await,
             PersistenceKind::MailboxForwarding => sweep.forwarding().await,
             PersistenceKind::OauthGrant => sweep.grants().await,
             PersistenceKind::MfaFactor => sweep.factors().await,
             PersistenceKind::RecoveryMethod => sweep.recovery().await,
             PersistenceKind::AdminRole => sweep.roles().await,
-            k if p.absent_persistence.contains(k) => Ok(Vec::new()),
             _ => {
                 not_listed.push(*kind);
                 continue;
