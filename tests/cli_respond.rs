@@ -45,7 +45,8 @@ impl Setup {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+        // A run that stops before reading its approvals closes stdin early: not an error here.
+        let _ = child.stdin.take().unwrap().write_all(answers.as_bytes());
         child.wait_with_output().unwrap()
     }
 

@@ -5,7 +5,7 @@ mod support;
 
 use chrono::Duration;
 use irp_core::action::{ActionStatus, Recommendation};
-use irp_core::evidence::UserId;
+use irp_core::evidence::{Outcome, UserId};
 use irp_core::incident::AnalystDecision;
 use irp_core::phase::{NoActionReason, Phase};
 use irp_core::policy::Policy;
@@ -52,6 +52,36 @@ fn duplicate_case_stops_with_a_comment() {
     assert!(rb.incident().actions().is_empty());
     assert!(posted_markdown(&world, Phase::Identification).contains("case-7"));
     assert_eq!(comments_posted(&rb), vec![Phase::Preparation, Phase::Identification]);
+}
+
+#[test]
+fn other_accounts_events_from_the_users_sources_reveal_a_spray_but_are_not_assessed() {
+    // A SIEM may return every account's events from the IPs the user signed in from: twelve
+    // accounts failing from one IP, then the user's success from it, is a password spray.
+    let mut world = World::new();
+    let spray_at = t0() - Duration::minutes(30);
+    let mut success = login("spray-ok", spray_at, "203.0.113.77", 44.43, 26.10, "RO");
+    success.id = irp_core::evidence::EventId("spray-ok".into());
+    world.events.push(success);
+    for i in 0..12 {
+        let mut failure =
+            login(&format!("spray-{i}"), spray_at - Duration::minutes(i), "203.0.113.77", 44.43, 26.10, "RO");
+        failure.user = UserId::new(&format!("victim{i}@example.com"));
+        failure.outcome = Outcome::failure("INVALID_CREDENTIALS");
+        world.events.push(failure);
+    }
+    let mut rb = world.runbook(Policy::default(), true);
+    drive(&mut rb, &mut world);
+    let assessment = rb.incident().assessment().unwrap();
+    assert!(
+        assessment.signals.iter().any(|s| s.kind.name() == "password_spray_success"),
+        "{:?}",
+        assessment.signals.iter().map(|s| s.kind.name()).collect::<Vec<_>>()
+    );
+    // Only the user's five events are theirs: the others taught the population, nothing more.
+    assert_eq!(rb.findings().events_found, 5);
+    assert_eq!(assessment.events_considered, 5);
+    assert!(rb.findings().logins.iter().all(|p| !p.event.0.starts_with("spray-") || p.event.0 == "spray-ok"));
 }
 
 #[test]

@@ -2,12 +2,13 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use flate2::read::MultiGzDecoder;
-use irp_core::evidence::{Format, RecordReader, UserId};
+use irp_core::evidence::{Event, Format, RecordReader, UserId};
 
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::ports::{Cursor, EntitySummary, EventPage, EventPager, EventQuery, Health, Siem, TimeWindow};
@@ -118,6 +119,25 @@ impl Inner {
         Ok(EventPage::new(events, None))
     }
 
+    fn search_sources(&self, ips: &[IpAddr], window: TimeWindow, limit: usize) -> Result<Vec<Event>> {
+        const OP: &str = "file_siem.events_from_sources";
+        let mut events = Vec::new();
+        for path in &self.paths {
+            for event in RecordReader::new(path.display().to_string(), open(OP, path)?, self.format) {
+                let event = event.map_err(|e| {
+                    ConnectorError::new(ErrorKind::Decode, OP).with_detail(e.to_string()).with_source(e)
+                })?;
+                if window.contains(event.time) && event.network.ip.is_some_and(|ip| ips.contains(&ip)) {
+                    events.push(event);
+                    if events.len() >= limit {
+                        return Ok(events);
+                    }
+                }
+            }
+        }
+        Ok(events)
+    }
+
     fn health(&self) -> Result<Health> {
         const OP: &str = "file_siem.health_check";
         if self.paths.is_empty() {
@@ -146,5 +166,10 @@ impl Siem for FileSiem {
 
     async fn health_check(&self) -> Result<Health> {
         self.blocking("file_siem.health_check", Inner::health).await
+    }
+
+    async fn events_from_sources(&self, ips: &[IpAddr], window: TimeWindow, limit: usize) -> Result<Vec<Event>> {
+        let ips = ips.to_vec();
+        self.blocking("file_siem.events_from_sources", move |inner| inner.search_sources(&ips, window, limit)).await
     }
 }

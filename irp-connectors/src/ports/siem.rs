@@ -143,6 +143,15 @@ pub trait Siem: Send + Sync {
 
     /// Checks the SIEM is reachable and the credentials may search.
     async fn health_check(&self) -> Result<Health>;
+
+    /// Every user's events from the source IPs `ips` in `window`, at most `limit`: the
+    /// tenant-wide context that tells a password spray (one IP failing against many accounts)
+    /// from one user's typos. The default is [`ErrorKind::Unsupported`](crate::ErrorKind), and
+    /// the runbook then assesses without that context.
+    async fn events_from_sources(&self, ips: &[IpAddr], window: TimeWindow, limit: usize) -> Result<Vec<Event>> {
+        let _ = (ips, window, limit);
+        Err(crate::ConnectorError::new(crate::ErrorKind::Unsupported, "siem.events_from_sources"))
+    }
 }
 
 /// Lazy pagination over [`Siem::search_events`]: a page is fetched only when asked for.

@@ -247,9 +247,8 @@ impl Responder {
             EffectKind::FindRelatedCases { case_id, user } => lookups::related(p, case_id, user).await,
             EffectKind::LookupUser { user } => lookups::user(p, user).await,
             EffectKind::LookupEntity { user } => lookups::entity(p, user, now).await,
-            EffectKind::SearchEvents { user, from, to } | EffectKind::CheckMonitoring { user, from, to } => {
-                lookups::events(p, user, *from, *to).await
-            }
+            EffectKind::SearchEvents { user, from, to } => lookups::search(p, user, *from, *to).await,
+            EffectKind::CheckMonitoring { user, from, to } => lookups::events(p, user, *from, *to).await,
             EffectKind::ListPersistence { user, kinds, since } => lookups::persistence(p, user, kinds, *since).await,
             EffectKind::PostComment { case_id, markdown, .. } => {
                 match p.soar.post_comment(case_id, markdown, now).await {

@@ -118,13 +118,56 @@ pub(crate) async fn entity(p: &Ports, login: &UserId, now: DateTime<Utc>) -> Eff
     }
 }
 
-/// `SearchEvents` / `CheckMonitoring`: every page.
+/// `CheckMonitoring`: every page of the user's events.
 pub(crate) async fn events(p: &Ports, login: &UserId, from: DateTime<Utc>, to: DateTime<Utc>) -> EffectOutcome {
     let query = EventQuery::new(login.clone(), TimeWindow::new(from, to));
     match EventPager::new(p.siem.as_ref(), query).collect_all().await {
         Ok(events) => EffectOutcome::Events { events },
         Err(e) => failed(&e),
     }
+}
+
+/// At most this many of the user's sign-in sources are looked up tenant-wide (the most recent).
+const MAX_SOURCES: usize = 32;
+/// At most this many tenant-wide events are fetched for them.
+const MAX_SOURCE_EVENTS: usize = 20_000;
+
+/// `SearchEvents`: the user's events, plus every account's events from the IPs that signed in (or
+/// tried to) as the user. The engine assesses only the user's; the others are the tenant-wide
+/// context that tells a password spray (one IP failing against many accounts) from one user's
+/// typos. A SIEM that cannot search by source leaves that context out, nothing else.
+pub(crate) async fn search(p: &Ports, login: &UserId, from: DateTime<Utc>, to: DateTime<Utc>) -> EffectOutcome {
+    let window = TimeWindow::new(from, to);
+    let mut events = match EventPager::new(p.siem.as_ref(), EventQuery::new(login.clone(), window)).collect_all().await
+    {
+        Ok(events) => events,
+        Err(e) => return failed(&e),
+    };
+    let ips = login_sources(&events);
+    if ips.is_empty() {
+        return EffectOutcome::Events { events };
+    }
+    if let Ok(more) = p.siem.events_from_sources(&ips, window, MAX_SOURCE_EVENTS).await {
+        let known: std::collections::HashSet<_> = events.iter().map(|e| e.id.clone()).collect();
+        events.extend(more.into_iter().filter(|e| !known.contains(&e.id)));
+    }
+    EffectOutcome::Events { events }
+}
+
+/// The distinct source IPs of the user's sign-in attempts, most recent first.
+fn login_sources(events: &[irp_core::evidence::Event]) -> Vec<std::net::IpAddr> {
+    let mut logins: Vec<_> = events.iter().filter(|e| e.kind == irp_core::evidence::EventKind::Login).collect();
+    logins.sort_by_key(|e| std::cmp::Reverse(e.time));
+    let mut ips = Vec::new();
+    for ip in logins.iter().filter_map(|e| e.network.ip) {
+        if !ips.contains(&ip) {
+            ips.push(ip);
+            if ips.len() == MAX_SOURCES {
+                break;
+            }
+        }
+    }
+    ips
 }
 
 /// Scopes that give standing access to mail or files without the user present.

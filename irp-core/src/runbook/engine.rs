@@ -939,10 +939,16 @@ impl State {
     }
 
     fn assess(&mut self, events: Vec<Event>, now: DateTime<Utc>) {
+        // Every event teaches the tenant-wide population (a SIEM may return other accounts'
+        // events from the user's sign-in sources, so a password spray is visible); only the
+        // user's own are assessed, mapped and cited.
         let mut population = Population::default();
         for e in &events {
             population.observe(e);
         }
+        let user = self.incident.user().clone();
+        let events: Vec<Event> =
+            events.into_iter().filter(|e| e.user == user || e.actor.as_ref() == Some(&user)).collect();
         let all = events.clone();
         let assessment = assess_user(self.incident.user(), events, &population, &self.policy);
         let cited: BTreeSet<&EventId> = assessment.signals.iter().flat_map(|s| s.events.iter()).collect();

@@ -331,7 +331,7 @@ pub fn drive(rb: &mut Runbook, world: &mut World) -> RunSummary {
     drive_with(rb, world, |_| false)
 }
 
-fn login(id: &str, at: DateTime<Utc>, ip: &str, lat: f64, lon: f64, country: &str) -> Event {
+pub fn login(id: &str, at: DateTime<Utc>, ip: &str, lat: f64, lon: f64, country: &str) -> Event {
     let mut e = Event::new(id, at, USER, EventKind::Login, Outcome::success());
     e.network = Network {
         ip: Some(ip.parse().unwrap()),
