@@ -11,7 +11,8 @@ use chrono::{TimeZone, Utc};
 use irp_connectors::graph::{Graph, GraphConfig, GraphPasswordReset};
 use irp_connectors::http::{HttpDeps, HttpSettings, RecordingSleeper, SecretSource};
 use irp_connectors::{
-    AccountStatus, ErrorKind, EventPager, EventQuery, FactorKind, IdentityProvider, Mailbox, ManualClock, TimeWindow,
+    AccountStatus, ErrorKind, EventPager, EventQuery, FactorKind, IdentityProvider, Mailbox, ManualClock, Siem,
+    TimeWindow,
 };
 use irp_core::evidence::{EventKind, UserId};
 use serde_json::{json, Value};
@@ -536,6 +537,46 @@ async fn audit_log_walks_sign_ins_then_directory_audits_with_escaped_filters() {
         reqs[4].query("$filter"),
         Some("activityDateTime ge 2024-05-01T00:00:00Z and activityDateTime lt 2024-05-01T09:00:00Z and (initiatedBy/user/userPrincipalName eq 'o''brien@x.com'' or 1 eq 1' or targetResources/any(t:t/userPrincipalName eq 'o''brien@x.com'' or 1 eq 1'))")
     );
+}
+
+#[tokio::test]
+async fn sign_ins_by_source_ip_cover_every_account_in_the_window() {
+    let e = env().await;
+    let signins = g("/auditLogs/signIns");
+    let next = e.d.url(&format!("{signins}?$skiptoken=p2"));
+    e.d.on(
+        "GET",
+        &signins,
+        Reply::json(
+            200,
+            json!({"value": [sign_in("a", UPN, "2024-05-01T08:30:00Z", "203.0.113.9", "RU")], "@odata.nextLink": next}),
+        ),
+    );
+    e.d.on(
+        "GET",
+        &signins,
+        Reply::json(
+            200,
+            json!({"value": [sign_in("b", "other@contoso.com", "2024-05-01T08:31:00Z", "203.0.113.9", "RU")]}),
+        ),
+    );
+    let window = TimeWindow::new(
+        Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+    );
+    let ips = ["203.0.113.9".parse().unwrap(), "2001:db8::9".parse().unwrap()];
+    let events = e.graph.audit_log().events_from_sources(&ips, window, 1000).await.unwrap();
+    let users: Vec<&str> = events.iter().map(|ev| ev.user.as_str()).collect();
+    assert_eq!(users, [UPN, "other@contoso.com"]);
+    let reqs = e.d.requests();
+    assert_eq!(reqs[1].path, signins);
+    assert_eq!(
+        reqs[1].query("$filter"),
+        Some("(ipAddress eq '203.0.113.9' or ipAddress eq '2001:db8::9') and createdDateTime ge 2024-05-01T00:00:00Z and createdDateTime lt 2024-05-01T09:00:00Z")
+    );
+    assert_eq!(reqs[1].query("$top"), Some("999"));
+    assert_eq!(reqs[2].line(), format!("GET {signins}?$skiptoken=p2"));
+    assert_eq!(reqs.len(), 3);
 }
 
 #[tokio::test]

@@ -430,6 +430,35 @@ async fn the_config_reads_from_toml_and_no_secret_shows_anywhere() {
 }
 
 #[tokio::test]
+async fn system_log_by_source_ip_spans_every_account_and_pages() {
+    let d = double().await;
+    let logs: Value = serde_json::from_str(include_str!("data/okta_example_listlogs.json")).unwrap();
+    let mut other = logs[0].clone();
+    other["uuid"] = json!("dc9fd3c0-0000-11ef-8478-2b7584bf8d5b");
+    other["actor"]["alternateId"] = json!("someone.else@example.com");
+    let next = d.url("/okta/api/v1/logs?limit=1000&after=2");
+    d.on("GET", "/okta/api/v1/logs", Reply::json(200, logs.clone()).header("link", &format!("<{next}>; rel=\"next\"")));
+    d.on("GET", "/okta/api/v1/logs", Reply::json(200, json!([other])));
+    let (okta, _) = connect(&config(&d));
+    let window = TimeWindow::new(
+        Utc.with_ymd_and_hms(2024, 8, 13, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 8, 14, 0, 0, 0).unwrap(),
+    );
+    let ips = ["203.0.113.77".parse().unwrap(), "2001:db8::1".parse().unwrap()];
+    let events = okta.system_log().events_from_sources(&ips, window, 10_000).await.unwrap();
+    let users: Vec<&str> = events.iter().map(|e| e.user.as_str()).collect();
+    assert_eq!(users, ["john.doe@example.com", "someone.else@example.com"]);
+    let r = &d.requests()[0];
+    assert_eq!(
+        r.query("filter"),
+        Some(r#"(client.ipAddress eq "203.0.113.77") or (client.ipAddress eq "2001:db8::1")"#)
+    );
+    assert_eq!(r.query("since"), Some("2024-08-13T00:00:00.000Z"));
+    assert_eq!(d.requests()[1].line(), "GET /okta/api/v1/logs?limit=1000&after=2");
+    assert_eq!(d.requests().len(), 2);
+}
+
+#[tokio::test]
 async fn system_log_errors_keep_the_code_and_drop_the_echoed_filter() {
     let d = double().await;
     d.on(

@@ -220,3 +220,28 @@ async fn health_check_runs_one_small_search_and_config_is_validated() {
     let siem = SecOpsSiem::from_config(&cfg).unwrap();
     assert!(!format!("{siem:?} {cfg:?}").contains("SECRET"));
 }
+
+#[tokio::test]
+async fn search_by_source_ip_splits_windows_and_keeps_every_account() {
+    let d = double().await;
+    let mut other = login("2024-02-09T01:10:00Z", "203.0.113.7", "BLOCK");
+    other["udm"]["target"]["user"]["userid"] = json!("someone.else@example.com");
+    d.on("GET", SEARCH, Reply::json(200, json!({"events": [], "moreDataAvailable": true})));
+    d.on(
+        "GET",
+        SEARCH,
+        Reply::json(200, json!({"events": [login("2024-02-09T01:00:00Z", "203.0.113.7", "ALLOW"), other]})),
+    );
+    d.on("GET", SEARCH, Reply::json(200, json!({"events": []})));
+    let (siem, _) = connect(&d);
+    let ips = ["203.0.113.7".parse().unwrap(), "2001:db8::7".parse().unwrap()];
+    let events = siem.events_from_sources(&ips, TimeWindow::new(t(0), t(4)), 500).await.unwrap();
+    let users: Vec<&str> = events.iter().map(|e| e.user.as_str()).collect();
+    assert_eq!(users, [USER, "someone.else@example.com"]);
+    let rs = d.requests();
+    assert_eq!(rs.len(), 3, "one overflowing window, then its two halves");
+    for r in &rs {
+        assert_eq!(r.query("query"), Some(r#"(principal.ip = "203.0.113.7" OR principal.ip = "2001:db8::7")"#));
+        assert_eq!(r.query("limit"), Some("500"));
+    }
+}

@@ -2,9 +2,11 @@
 //! (`/auditLogs/directoryAudits`) as one [`Siem`]: a user's records in a window, page by page
 //! through `@odata.nextLink`, parsed by irp-core's Entra parser.
 
+use std::net::IpAddr;
+
 use async_trait::async_trait;
 use irp_core::evidence::parse::entra;
-use irp_core::evidence::UserId;
+use irp_core::evidence::{Event, UserId};
 
 use super::model::Page;
 use super::odata::{Filter, Prop};
@@ -125,6 +127,33 @@ impl Siem for GraphAuditLog {
     async fn entity_summary(&self, user: &UserId, window: TimeWindow) -> Result<EntitySummary> {
         let events = EventPager::new(self, EventQuery::new(user.clone(), window)).collect_all().await?;
         Ok(EntitySummary::from_events(user, &events))
+    }
+
+    /// Every account's sign-ins from the IPs (`ipAddress eq '…' or …` in the window), following
+    /// `@odata.nextLink` until `limit`.
+    async fn events_from_sources(&self, ips: &[IpAddr], window: TimeWindow, limit: usize) -> Result<Vec<Event>> {
+        let op = "graph.search_sign_ins_by_source";
+        let Some(sources) = ips.iter().map(|ip| Filter::eq(Prop::IpAddress, &ip.to_string())).reduce(Filter::or) else {
+            return Ok(Vec::new());
+        };
+        let filter = sources
+            .and(Filter::ge(Prop::CreatedDateTime, window.start))
+            .and(Filter::lt(Prop::CreatedDateTime, window.end));
+        let mut req = Request::get(op, &["auditLogs", "signIns"])
+            .query("$filter", filter.to_string())
+            .query("$top", limit.clamp(1, MAX_TOP).to_string());
+        let mut events = Vec::new();
+        loop {
+            let page: Page<serde_json::Value> =
+                self.conn.send_json(req).await.map_err(need("AuditLog.Read.All and Directory.Read.All"))?;
+            events.extend(page.value.iter().filter_map(|r| entra::parse(r).ok().flatten()));
+            match page.next_link {
+                Some(url) if events.len() < limit => req = Request::follow(op, url),
+                _ => break,
+            }
+        }
+        events.truncate(limit);
+        Ok(events)
     }
 
     async fn health_check(&self) -> Result<Health> {

@@ -25,6 +25,8 @@ pub enum Prop {
     InitiatedById,
     /// `activityDisplayName` (directory audits).
     ActivityDisplayName,
+    /// `ipAddress` (sign-ins).
+    IpAddress,
 }
 
 impl Prop {
@@ -36,6 +38,7 @@ impl Prop {
             Prop::InitiatedByUpn => "initiatedBy/user/userPrincipalName",
             Prop::InitiatedById => "initiatedBy/user/id",
             Prop::ActivityDisplayName => "activityDisplayName",
+            Prop::IpAddress => "ipAddress",
         }
     }
 }

@@ -18,6 +18,8 @@ pub enum Attr {
     TargetAlternateId,
     /// `eventType` (System Log).
     EventType,
+    /// `client.ipAddress` (System Log).
+    ClientIp,
 }
 
 impl Attr {
@@ -27,6 +29,7 @@ impl Attr {
             Attr::ActorAlternateId => "actor.alternateId",
             Attr::TargetAlternateId => "target.alternateId",
             Attr::EventType => "eventType",
+            Attr::ClientIp => "client.ipAddress",
         }
     }
 }

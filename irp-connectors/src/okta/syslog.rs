@@ -1,10 +1,12 @@
 //! The Okta System Log (`GET /api/v1/logs`) as a [`Siem`]: a user's events in a bounded
 //! window, page by page through `link: rel="next"`, parsed by irp-core's Okta parser.
 
+use std::net::IpAddr;
+
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use irp_core::evidence::parse::okta;
-use irp_core::evidence::UserId;
+use irp_core::evidence::{Event, UserId};
 
 use super::filter::{Attr, Filter};
 use crate::error::Result;
@@ -71,6 +73,32 @@ impl Siem for OktaSystemLog {
     async fn entity_summary(&self, user: &UserId, window: TimeWindow) -> Result<EntitySummary> {
         let events = EventPager::new(self, EventQuery::new(user.clone(), window)).collect_all().await?;
         Ok(EntitySummary::from_events(user, &events))
+    }
+
+    /// Every account's events from the IPs, page by page: `client.ipAddress eq "…" or …`.
+    async fn events_from_sources(&self, ips: &[IpAddr], window: TimeWindow, limit: usize) -> Result<Vec<Event>> {
+        let op = "okta.search_logs_by_source";
+        let Some(filter) = ips.iter().map(|ip| Filter::eq(Attr::ClientIp, &ip.to_string())).reduce(Filter::or) else {
+            return Ok(Vec::new());
+        };
+        let mut req = Request::get(op, &["api", "v1", "logs"])
+            .query("since", rfc3339(window.start))
+            .query("until", rfc3339(window.end))
+            .query("filter", filter.to_string())
+            .query("sortOrder", "ASCENDING")
+            .query("limit", limit.clamp(1, MAX_LIMIT).to_string());
+        let mut events = Vec::new();
+        loop {
+            let resp = self.http.send(req).await?;
+            let records: Vec<serde_json::Value> = resp.json()?;
+            events.extend(records.iter().filter_map(|r| okta::parse(r).ok().flatten()));
+            match resp.next_link() {
+                Some(url) if !records.is_empty() && events.len() < limit => req = Request::follow(op, url),
+                _ => break,
+            }
+        }
+        events.truncate(limit);
+        Ok(events)
     }
 
     async fn health_check(&self) -> Result<Health> {

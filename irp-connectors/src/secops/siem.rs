@@ -1,11 +1,12 @@
 //! Google SecOps (Chronicle) SIEM: `:udmSearch` and `:summarizeEntitiesFromQuery`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use irp_core::evidence::parse::udm;
-use irp_core::evidence::UserId;
+use irp_core::evidence::{Event, UserId};
 use serde::Deserialize;
 
 use super::udm::{Field, Query};
@@ -195,6 +196,32 @@ impl Siem for SecOpsSiem {
             return Ok(EventPage::new(events, queue.encode().map(Cursor)));
         }
         Ok(EventPage::default())
+    }
+
+    /// Every account's events with `principal.ip` one of `ips`, window-split like
+    /// [`search_events`](Self::search_events) until `limit` events.
+    async fn events_from_sources(&self, ips: &[IpAddr], window: TimeWindow, limit: usize) -> Result<Vec<Event>> {
+        let op = "secops_siem.udm_search_by_source";
+        if ips.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = Query::any(
+            ips.iter().map(|ip| Query::eq(Field::PRINCIPAL_IP, &ip.to_string(), false)).collect::<Result<Vec<_>>>()?,
+        );
+        let mut queue = WindowQueue::new(window);
+        let mut events = Vec::new();
+        while let Some(part) = queue.pop() {
+            let resp: SearchResponse = self.http.send_json(self.search_request(op, &query, part, limit)).await?;
+            if resp.more_data_available && queue.split_front(part) {
+                continue;
+            }
+            events.extend(resp.events.iter().filter_map(|e| udm::parse(e).ok().flatten()));
+            if events.len() >= limit {
+                break;
+            }
+        }
+        events.truncate(limit);
+        Ok(events)
     }
 
     /// Counts, IPs and countries from the user's events; first and last seen widened by

@@ -27,6 +27,8 @@ impl Field {
     pub const USER_USERID: Field = Field("user.userid");
     /// `email` (entity queries)
     pub const EMAIL: Field = Field("email");
+    /// `principal.ip`
+    pub const PRINCIPAL_IP: Field = Field("principal.ip");
 }
 
 /// `value` as a UDM string literal, quotes included.
