@@ -33,38 +33,30 @@ pub struct Assessor {
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
     skip_others: bool,
-    /// `Some` in a shard: what the tenant-wide population must observe, in stream order, replayed
-    /// by [`Assessor::merge`] (merging capped populations directly would depend on the split).
-    observe_log: Option<ObserveLog>,
+    /// `Some` in a shard: its events in stream order, for [`Assessor::merge`] to observe and
+    /// file exactly as a one-pass read would have (merging capped populations or per-user lists
+    /// directly would depend on where the stream was split).
+    stream: Option<ShardStream>,
 }
 
-/// The population-relevant part of a shard's events, in stream order.
+/// What a shard read, in stream order.
 #[derive(Debug, Default)]
-struct ObserveLog {
-    /// Stripped copies of sign-ins with an IP (all [`Population::observe`] looks at).
-    logins: Vec<Event>,
-    /// Events observed that the population only counts.
-    others: u64,
+struct ShardStream {
+    /// Kept events, and stripped copies of other users' sign-ins (all that
+    /// [`Population::observe`] looks at).
+    events: Vec<Event>,
+    /// Events that are neither kept nor sign-ins with an IP: the population only counts them.
+    counted: u64,
 }
 
-impl ObserveLog {
-    fn record(&mut self, event: &Event) {
-        if event.kind != EventKind::Login || event.network.ip.is_none() {
-            self.others += 1;
-            return;
-        }
-        let mut e = Event::new(
-            String::new(),
-            event.time,
-            "",
-            EventKind::Login,
-            Outcome { result: event.outcome.result, reason: None },
-        );
-        e.user = event.user.clone();
-        e.network.ip = event.network.ip;
-        e.network.asn = event.network.asn;
-        self.logins.push(e);
-    }
+/// The part of an event [`Population::observe`] reads.
+fn stripped(event: &Event) -> Event {
+    let outcome = Outcome { result: event.outcome.result, reason: None };
+    let mut e = Event::new(String::new(), event.time, "", EventKind::Login, outcome);
+    e.user = event.user.clone();
+    e.network.ip = event.network.ip;
+    e.network.asn = event.network.asn;
+    e
 }
 
 /// How many skipped-record warnings are kept (the count in [`ReadStats::skipped`] is exact).
@@ -84,7 +76,7 @@ impl Assessor {
             since: None,
             until: None,
             skip_others: false,
-            observe_log: None,
+            stream: None,
         }
     }
 
@@ -102,24 +94,24 @@ impl Assessor {
             since: self.since,
             until: self.until,
             skip_others: self.skip_others,
-            observe_log: Some(ObserveLog::default()),
+            stream: Some(ShardStream::default()),
         }
     }
 
     /// Adds a shard's events, facts, counts and warnings as if its part of the stream had been
     /// read here, after everything read so far. Merge shards in stream order.
     pub fn merge(&mut self, mut shard: Assessor) {
-        let log = shard.observe_log.take().unwrap_or_default();
-        match &mut self.observe_log {
+        let theirs = shard.stream.take().unwrap_or_default();
+        match &mut self.stream {
             Some(mine) => {
-                mine.logins.extend(log.logins);
-                mine.others += log.others;
+                mine.events.extend(theirs.events);
+                mine.counted += theirs.counted;
             }
             None => {
-                for e in &log.logins {
-                    self.population.observe(e);
+                self.population.observed += theirs.counted;
+                for event in theirs.events {
+                    self.file(event);
                 }
-                self.population.observed += log.others;
             }
         }
         for (user, events) in shard.users {
@@ -139,10 +131,31 @@ impl Assessor {
         self
     }
 
-    fn observe(&mut self, event: &Event) {
-        match &mut self.observe_log {
-            Some(log) => log.record(event),
-            None => self.population.observe(event),
+    /// Takes one in-range event: the population observes it and its user keeps it (in a shard,
+    /// both are deferred to [`Assessor::merge`]).
+    fn file(&mut self, event: Event) {
+        let keep = self.keeps(&event);
+        if let Some(stream) = &mut self.stream {
+            if keep {
+                stream.events.push(event);
+            } else if event.kind == EventKind::Login && event.network.ip.is_some() {
+                stream.events.push(stripped(&event));
+            } else {
+                stream.counted += 1;
+            }
+            return;
+        }
+        self.population.observe(&event);
+        if !keep {
+            return;
+        }
+        // Look up before inserting: most events belong to a user already seen, and the key
+        // would otherwise be cloned for every event.
+        match self.users.get_mut(&event.user) {
+            Some(events) => events.push(event),
+            None => {
+                self.users.insert(event.user.clone(), vec![event]);
+            }
         }
     }
 
@@ -219,7 +232,7 @@ impl Assessor {
         // straight to their user (no second copy of the source); on error each user's list is cut
         // back to its length before the source.
         let snapshot = self.population.clone();
-        let log_len = self.observe_log.as_ref().map(|l| (l.logins.len(), l.others));
+        let stream_len = self.stream.as_ref().map(|l| (l.events.len(), l.counted));
         let lengths: HashMap<UserId, usize> = self.users.iter().map(|(u, v)| (u.clone(), v.len())).collect();
         let mut reader = RecordReader::new(source_name, input, format).starting_at_line(first_line);
         if let (Some(user), true) = (&self.only_user, self.skip_others) {
@@ -230,12 +243,7 @@ impl Assessor {
         for event in reader.by_ref() {
             match event {
                 Ok(event) if !self.in_range(&event) => {}
-                Ok(event) => {
-                    self.observe(&event);
-                    if self.keeps(&event) {
-                        self.users.entry(event.user.clone()).or_default().push(event);
-                    }
-                }
+                Ok(event) => self.file(event),
                 // Real exports contain records no parser can place in time (test fixtures with a
                 // `"redacted"` timestamp): skipping them is safer than refusing the whole export,
                 // as long as every skip is counted and reported.
@@ -247,9 +255,9 @@ impl Assessor {
                 }
                 Err(e) => {
                     self.population = snapshot;
-                    if let (Some(log), Some((logins, others))) = (&mut self.observe_log, log_len) {
-                        log.logins.truncate(logins);
-                        log.others = others;
+                    if let (Some(stream), Some((events, counted))) = (&mut self.stream, stream_len) {
+                        stream.events.truncate(events);
+                        stream.counted = counted;
                     }
                     self.users.retain(|user, events| match lengths.get(user) {
                         Some(&n) => {
@@ -275,14 +283,9 @@ impl Assessor {
 
     /// Adds one event.
     pub fn push_event(&mut self, event: Event) {
-        if !self.in_range(&event) {
-            return;
+        if self.in_range(&event) {
+            self.file(event);
         }
-        self.observe(&event);
-        if !self.keeps(&event) {
-            return;
-        }
-        self.users.entry(event.user.clone()).or_default().push(event);
     }
 
     /// Assesses every user: highest score first, then by user id. With [`Assessor::only_user`],
@@ -294,12 +297,12 @@ impl Assessor {
     /// [`Assessor::finish`] with users spread over up to `threads` scoped threads (users are
     /// independent once the tenant-wide facts are known). Same result for any `threads`.
     pub fn finish_parallel(mut self, threads: usize) -> Vec<Assessment> {
-        if let Some(log) = self.observe_log.take() {
-            // A shard finished on its own: its facts were only logged.
-            for e in &log.logins {
-                self.population.observe(e);
+        if let Some(stream) = self.stream.take() {
+            // A shard finished on its own: file what it deferred.
+            self.population.observed += stream.counted;
+            for event in stream.events {
+                self.file(event);
             }
-            self.population.observed += log.others;
         }
         if let Some(user) = self.only_user.clone() {
             let events = self.users.remove(&user).unwrap_or_default();
