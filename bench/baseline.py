@@ -32,32 +32,35 @@ def distance_km(lat1, lon1, lat2, lon2):
     return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
+def summarise(e, users):
+    """Files the fields the detectors need from one Okta LogEvent dict under its user."""
+    user = ((e.get("actor") or {}).get("alternateId") or "").lower()
+    if not user or user == "unknown":
+        return
+    client = e.get("client") or {}
+    geo = client.get("geographicalContext") or {}
+    loc = geo.get("geolocation") or {}
+    users.setdefault(user, []).append({
+        "time": parse_time(e["published"]),
+        "type": e.get("eventType"),
+        "result": (e.get("outcome") or {}).get("result"),
+        "ip": client.get("ipAddress"),
+        "country": geo.get("country"),
+        "lat": loc.get("lat"),
+        "lon": loc.get("lon"),
+        "factor": ((e.get("debugContext") or {}).get("debugData") or {}).get("factor"),
+        "id": e.get("uuid"),
+    })
+
+
 def read(paths):
     users = {}
     for path in paths:
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt", encoding="utf-8") as f:
             for line in f:
-                if not line.strip():
-                    continue
-                e = json.loads(line)
-                user = ((e.get("actor") or {}).get("alternateId") or "").lower()
-                if not user or user == "unknown":
-                    continue
-                client = e.get("client") or {}
-                geo = client.get("geographicalContext") or {}
-                loc = geo.get("geolocation") or {}
-                users.setdefault(user, []).append({
-                    "time": parse_time(e["published"]),
-                    "type": e.get("eventType"),
-                    "result": (e.get("outcome") or {}).get("result"),
-                    "ip": client.get("ipAddress"),
-                    "country": geo.get("country"),
-                    "lat": loc.get("lat"),
-                    "lon": loc.get("lon"),
-                    "factor": ((e.get("debugContext") or {}).get("debugData") or {}).get("factor"),
-                    "id": e.get("uuid"),
-                })
+                if line.strip():
+                    summarise(json.loads(line), users)
     return users
 
 
@@ -130,13 +133,20 @@ def new_country(events):
     return out
 
 
-def main(paths):
-    users = read(paths)
+def detect(users):
+    """One `{"user", "signals"}` dict per user with at least one signal, by user."""
+    out = []
     for user in sorted(users):
         events = sorted(users[user], key=lambda e: (e["time"], e["id"] or ""))
         signals = impossible_travel(events) + failures_then_success(events) + mfa_fatigue(events) + new_country(events)
         if signals:
-            print(json.dumps({"user": user, "signals": signals}))
+            out.append({"user": user, "signals": signals})
+    return out
+
+
+def main(paths):
+    for result in detect(read(paths)):
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":
