@@ -518,7 +518,10 @@ impl<R: BufRead> RecordReader<R> {
         let framed = if self.filter.as_mut().is_some_and(|f| !f.may_mention(line)) {
             None
         } else {
-            let Ok(value) = serde_json::from_slice::<Value>(line) else { return Ok(None) };
+            // Validating the line's UTF-8 once is cheaper than serde_json checking every string;
+            // invalid UTF-8 goes to the scanner path, which reports it as before.
+            let Ok(text) = std::str::from_utf8(line) else { return Ok(None) };
+            let Ok(value) = serde_json::from_str::<Value>(text) else { return Ok(None) };
             if might_be_page(&value) {
                 return Ok(None);
             }
