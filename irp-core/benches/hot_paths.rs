@@ -45,8 +45,11 @@ fn parsing(c: &mut Criterion) {
     // The same Okta records as NDJSON (the one-line fast path) and as a pretty-printed array
     // (the bracket scanner).
     let ndjson = repo_file(SAMPLES[0].1);
-    let values: Vec<serde_json::Value> =
-        ndjson.split(|&b| b == b'\n').filter(|l| !l.is_empty()).filter_map(|l| serde_json::from_slice(l).ok()).collect();
+    let values: Vec<serde_json::Value> = ndjson
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_slice(l).ok())
+        .collect();
     let pretty = serde_json::to_vec_pretty(&values).unwrap_or_default();
     let mut group = c.benchmark_group("framing");
     group.throughput(Throughput::Elements(values.len() as u64));
@@ -114,13 +117,19 @@ fn detection(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("detect");
     for (kind, detector) in detect::detectors() {
-        group.bench_function(kind.name(), |b| b.iter(|| contexts.iter().map(|ctx| detector(black_box(ctx)).len()).sum::<usize>()));
+        group.bench_function(kind.name(), |b| {
+            b.iter(|| contexts.iter().map(|ctx| detector(black_box(ctx)).len()).sum::<usize>())
+        });
     }
-    group.bench_function("run_all", |b| b.iter(|| contexts.iter().map(|ctx| detect::run_all(black_box(ctx)).len()).sum::<usize>()));
+    group.bench_function("run_all", |b| {
+        b.iter(|| contexts.iter().map(|ctx| detect::run_all(black_box(ctx)).len()).sum::<usize>())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("context");
-    group.bench_function("baseline_build", |b| b.iter(|| cases.iter().map(|c| Baseline::build(black_box(&c.before))).count()));
+    group.bench_function("baseline_build", |b| {
+        b.iter(|| cases.iter().map(|c| black_box(Baseline::build(black_box(&c.before)))).collect::<Vec<_>>())
+    });
     group.bench_function("population_observe", |b| {
         b.iter(|| {
             let mut p = Population::default();
@@ -134,11 +143,7 @@ fn detection(c: &mut Criterion) {
     let mut group = c.benchmark_group("score");
     group.bench_function("score", |b| {
         b.iter(|| {
-            signals
-                .iter()
-                .zip(&cases)
-                .map(|(s, c)| score::score(black_box(s), &c.window, &policy.score).1)
-                .sum::<f64>()
+            signals.iter().zip(&cases).map(|(s, c)| score::score(black_box(s), &c.window, &policy.score).1).sum::<f64>()
         })
     });
     group.bench_function("assess_user", |b| {
