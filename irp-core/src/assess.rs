@@ -4,6 +4,11 @@
 //! The [`Assessor`] is incremental and does no I/O: feed it readers or events, then call
 //! [`Assessor::finish`]. Output is deterministic: the same events in any order give the same
 //! assessments, byte for byte.
+//!
+//! Parallel reading is the caller's: split an NDJSON stream at newlines, read each part into its
+//! own [`Assessor::shard`] with [`Assessor::push_source_at`] (on any thread), and
+//! [`Assessor::merge`] the shards back in stream order. The result is byte-identical to reading
+//! the stream whole with [`Assessor::push_source`].
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -11,7 +16,7 @@ use std::io::BufRead;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::detect::{self, Baseline, Population, UserContext};
-use crate::evidence::{Event, EvidenceError, Format, ReadStats, RecordReader, UserId};
+use crate::evidence::{Event, EventKind, EvidenceError, Format, Outcome, ReadStats, RecordReader, UserFilter, UserId};
 use crate::policy::Policy;
 use crate::score::{self, Assessment};
 
@@ -27,6 +32,31 @@ pub struct Assessor {
     warnings: Vec<EvidenceError>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
+    skip_others: bool,
+    /// `Some` in a shard: its events in stream order, for [`Assessor::merge`] to observe and
+    /// file exactly as a one-pass read would have (merging capped populations or per-user lists
+    /// directly would depend on where the stream was split).
+    stream: Option<ShardStream>,
+}
+
+/// What a shard read, in stream order.
+#[derive(Debug, Default)]
+struct ShardStream {
+    /// Kept events, and stripped copies of other users' sign-ins (all that
+    /// [`Population::observe`] looks at).
+    events: Vec<Event>,
+    /// Events that are neither kept nor sign-ins with an IP: the population only counts them.
+    counted: u64,
+}
+
+/// The part of an event [`Population::observe`] reads.
+fn stripped(event: &Event) -> Event {
+    let outcome = Outcome { result: event.outcome.result, reason: None };
+    let mut e = Event::new(String::new(), event.time, "", EventKind::Login, outcome);
+    e.user = event.user.clone();
+    e.network.ip = event.network.ip;
+    e.network.asn = event.network.asn;
+    e
 }
 
 /// How many skipped-record warnings are kept (the count in [`ReadStats::skipped`] is exact).
@@ -45,6 +75,87 @@ impl Assessor {
             warnings: Vec::new(),
             since: None,
             until: None,
+            skip_others: false,
+            stream: None,
+        }
+    }
+
+    /// An empty assessor with the same settings (policy, user, strictness, time range), to read
+    /// one part of a stream, possibly on another thread; [`Assessor::merge`] adds it back.
+    pub fn shard(&self) -> Assessor {
+        Assessor {
+            policy: self.policy.clone(),
+            only_user: self.only_user.clone(),
+            users: HashMap::new(),
+            population: Population::default(),
+            stats: ReadStats::default(),
+            strict: self.strict,
+            warnings: Vec::new(),
+            since: self.since,
+            until: self.until,
+            skip_others: self.skip_others,
+            stream: Some(ShardStream::default()),
+        }
+    }
+
+    /// Adds a shard's events, facts, counts and warnings as if its part of the stream had been
+    /// read here, after everything read so far. Merge shards in stream order.
+    pub fn merge(&mut self, mut shard: Assessor) {
+        let theirs = shard.stream.take().unwrap_or_default();
+        match &mut self.stream {
+            Some(mine) => {
+                mine.events.extend(theirs.events);
+                mine.counted += theirs.counted;
+            }
+            None => {
+                self.population.observed += theirs.counted;
+                for event in theirs.events {
+                    self.file(event);
+                }
+            }
+        }
+        for (user, events) in shard.users {
+            self.users.entry(user).or_default().extend(events);
+        }
+        self.stats.add(&shard.stats);
+        let room = MAX_WARNINGS.saturating_sub(self.warnings.len());
+        self.warnings.extend(shard.warnings.into_iter().take(room));
+    }
+
+    /// With [`Assessor::only_user`]: skips, without parsing them, the one-line records that cannot
+    /// concern the user (see [`UserFilter`]). Much faster on a big export, but other users' events
+    /// then teach nothing tenant-wide (password-spray sources, networks shared with colleagues),
+    /// and skipped records are neither validated nor counted.
+    pub fn skip_others(mut self, skip: bool) -> Self {
+        self.skip_others = skip;
+        self
+    }
+
+    /// Takes one in-range event: the population observes it and its user keeps it (in a shard,
+    /// both are deferred to [`Assessor::merge`]).
+    fn file(&mut self, event: Event) {
+        let keep = self.keeps(&event);
+        if let Some(stream) = &mut self.stream {
+            if keep {
+                stream.events.push(event);
+            } else if event.kind == EventKind::Login && event.network.ip.is_some() {
+                stream.events.push(stripped(&event));
+            } else {
+                stream.counted += 1;
+            }
+            return;
+        }
+        self.population.observe(&event);
+        if !keep {
+            return;
+        }
+        // Look up before inserting: most events belong to a user already seen, and the key
+        // would otherwise be cloned for every event.
+        match self.users.get_mut(&event.user) {
+            Some(events) => events.push(event),
+            None => {
+                self.users.insert(event.user.clone(), vec![event]);
+            }
         }
     }
 
@@ -103,22 +214,36 @@ impl Assessor {
         input: R,
         format: Format,
     ) -> Result<ReadStats, EvidenceError> {
+        self.push_source_at(source_name, input, format, 1)
+    }
+
+    /// [`Assessor::push_source`] for a part of a stream that starts at the beginning of line
+    /// `first_line` (see [`RecordReader::starting_at_line`]): errors and line-based event ids
+    /// name the line in the whole stream.
+    pub fn push_source_at<R: BufRead>(
+        &mut self,
+        source_name: &str,
+        input: R,
+        format: Format,
+        first_line: u64,
+    ) -> Result<ReadStats, EvidenceError> {
         // Population facts are aggregates, so a snapshot is small; restoring it on error undoes
-        // what this source contributed without buffering the other users' events.
+        // what this source contributed without buffering the other users' events. Events go
+        // straight to their user (no second copy of the source); on error each user's list is cut
+        // back to its length before the source.
         let snapshot = self.population.clone();
-        let mut reader = RecordReader::new(source_name, input, format);
-        let mut batch = Vec::new();
+        let stream_len = self.stream.as_ref().map(|l| (l.events.len(), l.counted));
+        let lengths: HashMap<UserId, usize> = self.users.iter().map(|(u, v)| (u.clone(), v.len())).collect();
+        let mut reader = RecordReader::new(source_name, input, format).starting_at_line(first_line);
+        if let (Some(user), true) = (&self.only_user, self.skip_others) {
+            reader = reader.with_prefilter(UserFilter::new(user));
+        }
         let mut skipped = Vec::new();
         let mut skipped_count = 0u64;
         for event in reader.by_ref() {
             match event {
                 Ok(event) if !self.in_range(&event) => {}
-                Ok(event) => {
-                    self.population.observe(&event);
-                    if self.keeps(&event) {
-                        batch.push(event);
-                    }
-                }
+                Ok(event) => self.file(event),
                 // Real exports contain records no parser can place in time (test fixtures with a
                 // `"redacted"` timestamp): skipping them is safer than refusing the whole export,
                 // as long as every skip is counted and reported.
@@ -130,6 +255,17 @@ impl Assessor {
                 }
                 Err(e) => {
                     self.population = snapshot;
+                    if let (Some(stream), Some((events, counted))) = (&mut self.stream, stream_len) {
+                        stream.events.truncate(events);
+                        stream.counted = counted;
+                    }
+                    self.users.retain(|user, events| match lengths.get(user) {
+                        Some(&n) => {
+                            events.truncate(n);
+                            true
+                        }
+                        None => false,
+                    });
                     return Err(e);
                 }
             }
@@ -137,9 +273,6 @@ impl Assessor {
         let mut stats = reader.stats().clone();
         stats.skipped = skipped_count;
         self.warnings.extend(skipped);
-        for event in batch {
-            self.users.entry(event.user.clone()).or_default().push(event);
-        }
         self.stats.add(&stats);
         Ok(stats)
     }
@@ -150,27 +283,59 @@ impl Assessor {
 
     /// Adds one event.
     pub fn push_event(&mut self, event: Event) {
-        if !self.in_range(&event) {
-            return;
+        if self.in_range(&event) {
+            self.file(event);
         }
-        self.population.observe(&event);
-        if !self.keeps(&event) {
-            return;
-        }
-        self.users.entry(event.user.clone()).or_default().push(event);
     }
 
     /// Assesses every user: highest score first, then by user id. With [`Assessor::only_user`],
     /// exactly one assessment (an empty, Low one when the user had no events).
-    pub fn finish(mut self) -> Vec<Assessment> {
+    pub fn finish(self) -> Vec<Assessment> {
+        self.finish_parallel(1)
+    }
+
+    /// [`Assessor::finish`] with users spread over up to `threads` scoped threads (users are
+    /// independent once the tenant-wide facts are known). Same result for any `threads`.
+    pub fn finish_parallel(mut self, threads: usize) -> Vec<Assessment> {
+        if let Some(stream) = self.stream.take() {
+            // A shard finished on its own: file what it deferred.
+            self.population.observed += stream.counted;
+            for event in stream.events {
+                self.file(event);
+            }
+        }
         if let Some(user) = self.only_user.clone() {
             let events = self.users.remove(&user).unwrap_or_default();
             return vec![assess_user(&user, events, &self.population, &self.policy)];
         }
-        let mut out: Vec<Assessment> = std::mem::take(&mut self.users)
-            .into_iter()
-            .map(|(user, events)| assess_user(&user, events, &self.population, &self.policy))
-            .collect();
+        let users: Vec<(UserId, Vec<Event>)> = std::mem::take(&mut self.users).into_iter().collect();
+        let (population, policy) = (&self.population, &self.policy);
+        let threads = threads.clamp(1, users.len().max(1));
+        let mut out: Vec<Assessment> = if threads == 1 {
+            users.into_iter().map(|(user, events)| assess_user(&user, events, population, policy)).collect()
+        } else {
+            let mut groups: Vec<Vec<(UserId, Vec<Event>)>> = (0..threads).map(|_| Vec::new()).collect();
+            for (i, item) in users.into_iter().enumerate() {
+                groups[i % threads].push(item);
+            }
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = groups
+                    .into_iter()
+                    .map(|group| {
+                        scope.spawn(move || {
+                            group
+                                .into_iter()
+                                .map(|(user, events)| assess_user(&user, events, population, policy))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .collect()
+            })
+        };
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.user.cmp(&b.user)));
         out
     }
@@ -210,6 +375,87 @@ mod tests {
     fn login(id: &str, user: &str) -> Event {
         let t = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
         Event::new(id, t, user, EventKind::Login, Outcome::success())
+    }
+
+    /// NDJSON with many users: a spray IP failing against more users than the population caps,
+    /// records without a uuid (line-based ids), and records with a redacted timestamp (warnings).
+    fn busy_tenant() -> String {
+        let mut out = String::new();
+        for i in 0..900u32 {
+            let user = format!("u{}@example.com", i % 600);
+            let (ip, result) = if i % 3 == 0 { ("203.0.113.9", "FAILURE") } else { ("198.51.100.7", "SUCCESS") };
+            let uuid = if i % 5 == 0 { String::new() } else { format!(r#""uuid":"e{i}","#) };
+            let published =
+                if i % 97 == 0 { "redacted".to_owned() } else { format!("2024-05-01T{:02}:{:02}:00Z", i / 60, i % 60) };
+            out.push_str(&format!(
+                r#"{{{uuid}"published":"{published}","eventType":"user.session.start","actor":{{"alternateId":"{user}","type":"User"}},"outcome":{{"result":"{result}"}},"client":{{"ipAddress":"{ip}"}},"securityContext":{{"asNumber":64500}}}}"#
+            ));
+            out.push('\n');
+        }
+        out
+    }
+
+    fn contract(results: &[Assessment]) -> Vec<String> {
+        results.iter().map(Assessment::to_contract_json).collect()
+    }
+
+    #[test]
+    fn shards_merged_in_order_equal_one_pass() {
+        let input = busy_tenant();
+        for user in [None, Some("U7@example.com")] {
+            let fresh = || {
+                let a = Assessor::new(Policy::default());
+                match user {
+                    Some(u) => a.only_user(u),
+                    None => a,
+                }
+            };
+            let mut whole = fresh();
+            whole.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
+            let want_stats = whole.stats().clone();
+            let want_warnings = whole.warnings().to_vec();
+            let want = contract(&whole.finish());
+            for lines_per_chunk in [1, 7, 64, 1000] {
+                let mut merged = fresh();
+                let lines: Vec<&str> = input.split_inclusive('\n').collect();
+                for (k, chunk) in lines.chunks(lines_per_chunk).enumerate() {
+                    let mut shard = merged.shard();
+                    let first_line = (k * lines_per_chunk + 1) as u64;
+                    shard.push_source_at("t.ndjson", chunk.concat().as_bytes(), Format::Auto, first_line).unwrap();
+                    merged.merge(shard);
+                }
+                assert_eq!(merged.stats(), &want_stats, "{lines_per_chunk}");
+                assert_eq!(merged.warnings(), want_warnings.as_slice());
+                assert_eq!(contract(&merged.finish_parallel(3)), want, "{lines_per_chunk} lines per chunk");
+            }
+        }
+    }
+
+    #[test]
+    fn skip_others_reads_only_records_that_may_concern_the_user() {
+        let input = busy_tenant();
+        let mut a = Assessor::new(Policy::default()).only_user("u7@example.com").skip_others(true);
+        a.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
+        // u7 and u70..u79 (the prefilter matches the text `u7`), once or twice each.
+        assert!(a.stats().records < 60, "{:?}", a.stats());
+        let mut exact = Assessor::new(Policy::default()).only_user("u7@example.com");
+        exact.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
+        assert_eq!(a.finish()[0].events_considered, exact.finish()[0].events_considered);
+    }
+
+    #[test]
+    fn a_bad_chunk_rolls_back_only_itself() {
+        let input = busy_tenant();
+        let mut a = Assessor::new(Policy::default()).shard();
+        a.push_source_at("t.ndjson", input.as_bytes(), Format::Auto, 1).unwrap();
+        let before = contract(&Assessor::new(Policy::default()).shard().finish());
+        assert!(before.is_empty());
+        let err =
+            a.push_source_at("t.ndjson", format!("{OKTA_LINE}\n{{oops\n").as_bytes(), Format::Auto, 901).unwrap_err();
+        assert_eq!(err.to_string().split(": invalid JSON").next(), Some("t.ndjson:902:2"));
+        let mut whole = Assessor::new(Policy::default());
+        whole.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
+        assert_eq!(contract(&a.finish()), contract(&whole.finish()));
     }
 
     #[test]

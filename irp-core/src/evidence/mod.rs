@@ -9,12 +9,14 @@
 
 pub mod event;
 pub mod parse;
+pub mod prefilter;
 pub mod reader;
 
 pub use event::{
     Event, EventId, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, RuleChange,
     Target, UserId, VendorRef,
 };
+pub use prefilter::UserFilter;
 pub use reader::{ReadStats, RecordReader};
 
 /// Why evidence could not be read. Every variant names the source and the 1-based line.

@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::parse::{self, FieldError};
+use super::prefilter::UserFilter;
 use super::{Event, EventId, EventKind, EvidenceError, Format};
 
 /// Keys under which vendor page objects hold their records.
@@ -380,6 +381,7 @@ pub struct RecordReader<R> {
     pending: VecDeque<Framed>,
     buf: Vec<u8>,
     stats: ReadStats,
+    filter: Option<UserFilter>,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -393,7 +395,25 @@ impl<R: BufRead> RecordReader<R> {
             pending: VecDeque::new(),
             buf: Vec::new(),
             stats: ReadStats::default(),
+            filter: None,
         }
+    }
+
+    /// A reader over a part of a stream that starts at the beginning of line `line` (1-based):
+    /// positions in errors and line-based event ids count from there, and a byte-order mark is
+    /// only accepted at the very start of the stream (line 1). Splitting NDJSON at newlines and
+    /// reading the parts this way gives the same events and errors as reading it whole.
+    pub fn starting_at_line(mut self, line: u64) -> Self {
+        self.scan.pos = Pos { line: line.max(1), col: 1 };
+        self.scan.at_start = line <= 1;
+        self
+    }
+
+    /// Skips one-line records that `filter` says cannot concern its user, without parsing them
+    /// (see [`UserFilter`]). Skipped records are neither validated nor counted in [`ReadStats`].
+    pub fn with_prefilter(mut self, filter: UserFilter) -> Self {
+        self.filter = Some(filter);
+        self
     }
 
     /// Counts so far.
@@ -470,7 +490,10 @@ impl<R: BufRead> RecordReader<R> {
                 self.state = State::Array { index: 0, in_page: false };
                 Ok(None)
             }
-            Some(b'{') => self.frame_object(start),
+            Some(b'{') => match self.frame_line(start)? {
+                Some(framed) => Ok(framed),
+                None => self.frame_object(start),
+            },
             Some(_) => {
                 self.buf.clear();
                 self.scan.copy_value(Some(&mut self.buf), None, 0)?;
@@ -481,6 +504,32 @@ impl<R: BufRead> RecordReader<R> {
                 Ok(Some(Framed { value, pos: start, index: None }))
             }
         }
+    }
+
+    /// The NDJSON fast path: when the object at `start` is a whole line already in the input
+    /// buffer and parses on its own as one record (not a page object), takes it without the
+    /// bracket scanner. `None` leaves the input untouched for [`Self::frame_object`], which
+    /// handles every other case (and every error) exactly as before; `Some(None)` is a line the
+    /// prefilter skipped.
+    fn frame_line(&mut self, start: Pos) -> io::Result<Option<Option<Framed>>> {
+        let buf = self.scan.input.fill_buf()?;
+        let Some(end) = memchr::memchr(b'\n', buf) else { return Ok(None) };
+        let line = &buf[..end];
+        let framed = if self.filter.as_mut().is_some_and(|f| !f.may_mention(line)) {
+            None
+        } else {
+            // Validating the line's UTF-8 once is cheaper than serde_json checking every string;
+            // invalid UTF-8 goes to the scanner path, which reports it as before.
+            let Ok(text) = std::str::from_utf8(line) else { return Ok(None) };
+            let Ok(value) = serde_json::from_str::<Value>(text) else { return Ok(None) };
+            if might_be_page(&value) {
+                return Ok(None);
+            }
+            Some(Framed { value: Ok(value), pos: start, index: None })
+        };
+        self.scan.input.consume(end + 1);
+        self.scan.pos = Pos { line: self.scan.pos.line + 1, col: 1 };
+        Ok(Some(framed))
     }
 
     /// A top-level object: one record, or a page object whose elements become the records.
@@ -608,6 +657,21 @@ impl<R: BufRead> RecordReader<R> {
 fn is_page(value: &Value, key: &str) -> bool {
     let Some(Value::Array(items)) = value.get(key) else { return false };
     items.iter().all(Value::is_object) && parse::sniff(value).is_none()
+}
+
+/// True when the object could be a page (see [`is_page`]): it has an array under a page key,
+/// and then only the scanner knows which such key came first.
+fn might_be_page(value: &Value) -> bool {
+    let Some(obj) = value.as_object() else { return false };
+    let mut arrays = PAGE_KEYS
+        .iter()
+        .filter_map(|k| std::str::from_utf8(k).ok())
+        .filter(|k| matches!(obj.get(*k), Some(Value::Array(_))));
+    match (arrays.next(), arrays.next()) {
+        (None, _) => false,
+        (Some(key), None) => is_page(value, key),
+        _ => true,
+    }
 }
 
 /// `serde_json` appends " at line L column C" (relative to the record): we give absolute ones.

@@ -1,0 +1,164 @@
+//! Micro-benchmarks of the hot paths of `irp assess`: parsing per vendor format, framing,
+//! the single-user prefilter, each detector, the baseline and scoring.
+//!
+//! `cargo bench -p irp-core --bench hot_paths` (the end-to-end comparison is `scripts/bench`).
+//! Inputs are the repository's scenarios and vendor samples, so the numbers track real shapes.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use chrono::Duration;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use irp_core::assess::{assess_user, Assessor};
+use irp_core::detect::{self, Baseline, Population, UserContext};
+use irp_core::evidence::{Event, Format, RecordReader, UserFilter, UserId};
+use irp_core::policy::Policy;
+use irp_core::score;
+
+fn repo_file(path: &str) -> Vec<u8> {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// One sample per format the parsers know.
+const SAMPLES: [(&str, &str); 5] = [
+    ("okta", "tests/scenarios/impossible_travel/okta.jsonl"),
+    ("entra", "tests/scenarios/takeover/entra_signins.json"),
+    ("o365", "tests/scenarios/takeover/o365.jsonl"),
+    ("workspace", "testdata/samples/panther/panther_gsuite_activityevent.events.jsonl"),
+    ("udm", "testdata/samples/chronicle_udm/chronicle_api-samples-python_sample_udm_events.json"),
+];
+
+fn events_of(bytes: &[u8]) -> Vec<Event> {
+    RecordReader::new("bench", bytes, Format::Auto).filter_map(Result::ok).collect()
+}
+
+fn parsing(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse");
+    for (name, path) in SAMPLES {
+        let bytes = repo_file(path);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(name, |b| b.iter(|| events_of(black_box(&bytes)).len()));
+    }
+    group.finish();
+
+    // The same Okta records as NDJSON (the one-line fast path) and as a pretty-printed array
+    // (the bracket scanner).
+    let ndjson = repo_file(SAMPLES[0].1);
+    let values: Vec<serde_json::Value> = ndjson
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_slice(l).ok())
+        .collect();
+    let pretty = serde_json::to_vec_pretty(&values).unwrap_or_default();
+    let mut group = c.benchmark_group("framing");
+    group.throughput(Throughput::Elements(values.len() as u64));
+    group.bench_function("ndjson", |b| b.iter(|| events_of(black_box(&ndjson)).len()));
+    group.bench_function("pretty_array", |b| b.iter(|| events_of(black_box(&pretty)).len()));
+    group.finish();
+
+    let mut group = c.benchmark_group("prefilter");
+    group.throughput(Throughput::Bytes(ndjson.len() as u64));
+    let mut filter = UserFilter::new(&UserId::new("nobody@example.com"));
+    group.bench_function("may_mention", |b| {
+        b.iter(|| ndjson.split(|&b| b == b'\n').filter(|line| filter.may_mention(black_box(line))).count())
+    });
+    group.finish();
+}
+
+/// One scenario's most suspicious user, with everything a detector needs.
+struct Case {
+    user: UserId,
+    before: Vec<Event>,
+    window: Vec<Event>,
+    baseline: Baseline,
+    population: Population,
+    all: Vec<Event>,
+}
+
+fn cases(policy: &Policy) -> Vec<Case> {
+    let scenarios = ["impossible_travel", "mfa_fatigue", "password_spray", "session_hijack"];
+    let mut paths: Vec<String> = scenarios.iter().map(|s| format!("tests/scenarios/{s}/okta.jsonl")).collect();
+    paths.push("tests/scenarios/takeover/o365.jsonl".into());
+    paths
+        .iter()
+        .map(|path| {
+            let bytes = repo_file(path);
+            let mut assessor = Assessor::new(policy.clone());
+            assessor.push_source(path, bytes.as_slice(), Format::Auto).unwrap_or_default();
+            let user = assessor.finish().first().map(|a| a.user.clone()).unwrap_or_else(|| UserId::new("none"));
+            let all = events_of(&bytes);
+            let mut population = Population::default();
+            all.iter().for_each(|e| population.observe(e));
+            let mut mine: Vec<Event> = all.iter().filter(|e| e.user == user).cloned().collect();
+            mine.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+            let start = mine.last().map(|e| e.time - Duration::hours(i64::from(policy.window_hours)));
+            let split = start.map_or(0, |s| mine.partition_point(|e| e.time < s));
+            let window = mine.split_off(split);
+            let baseline = Baseline::build(&mine);
+            Case { user, before: mine, window, baseline, population, all }
+        })
+        .collect()
+}
+
+fn detection(c: &mut Criterion) {
+    let policy = Policy::default();
+    let cases = cases(&policy);
+    let contexts: Vec<UserContext<'_>> = cases
+        .iter()
+        .map(|c| UserContext {
+            user: &c.user,
+            events: &c.window,
+            baseline: &c.baseline,
+            population: &c.population,
+            policy: &policy,
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("detect");
+    for (kind, detector) in detect::detectors() {
+        group.bench_function(kind.name(), |b| {
+            b.iter(|| contexts.iter().map(|ctx| detector(black_box(ctx)).len()).sum::<usize>())
+        });
+    }
+    group.bench_function("run_all", |b| {
+        b.iter(|| contexts.iter().map(|ctx| detect::run_all(black_box(ctx)).len()).sum::<usize>())
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("context");
+    group.bench_function("baseline_build", |b| {
+        b.iter(|| cases.iter().map(|c| black_box(Baseline::build(black_box(&c.before)))).collect::<Vec<_>>())
+    });
+    group.bench_function("population_observe", |b| {
+        b.iter(|| {
+            let mut p = Population::default();
+            cases.iter().flat_map(|c| &c.all).for_each(|e| p.observe(black_box(e)));
+            p.observed
+        })
+    });
+    group.finish();
+
+    let signals: Vec<_> = contexts.iter().map(detect::run_all).collect();
+    let mut group = c.benchmark_group("score");
+    group.bench_function("score", |b| {
+        b.iter(|| {
+            signals.iter().zip(&cases).map(|(s, c)| score::score(black_box(s), &c.window, &policy.score).1).sum::<f64>()
+        })
+    });
+    group.bench_function("assess_user", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .map(|c| {
+                    let events: Vec<Event> = c.before.iter().chain(&c.window).cloned().collect();
+                    assess_user(&c.user, events, &c.population, &policy).score
+                })
+                .sum::<f64>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parsing, detection);
+criterion_main!(benches);
