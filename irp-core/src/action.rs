@@ -6,6 +6,7 @@
 //! proposal made again on a resumed run is recognisably the same action, and an approval bound
 //! to the key is void as soon as any argument changes.
 
+use crate::id::string_id;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -15,64 +16,26 @@ use crate::evidence::UserId;
 use crate::incident::IncidentId;
 use crate::phase::Phase;
 
-/// Short, stable id of an action within one incident (`a1`, `a2`, ...): what approvers name.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ActionId(pub String);
-
-impl ActionId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+string_id! {
+    /// Short, stable id of an action within one incident (`a1`, `a2`, ...): what approvers name.
+    ActionId
 }
 
-impl fmt::Debug for ActionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
+string_id! {
+    /// An account's id at the vendor (Okta `00uN8nOz27...`, an Entra object id), kept verbatim:
+    /// vendor ids are case-sensitive, so unlike [`UserId`] it is never normalised.
+    AccountId
 }
 
-impl fmt::Display for ActionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+string_id! {
+    /// Deterministic idempotency key: `irp1-` and 32 hex digits of a 128-bit FNV-1a hash over the
+    /// incident id, the action kind with its arguments (canonical JSON) and the target.
+    ///
+    /// FNV is not a cryptographic hash; the key identifies a request for idempotency and binds an
+    /// approval to exact arguments. Approval checks also compare the full action, so a collision
+    /// alone cannot authorise anything.
+    IdempotencyKey
 }
-
-/// An account's id at the vendor (Okta `00uN8nOz27...`, an Entra object id), kept verbatim:
-/// vendor ids are case-sensitive, so unlike [`UserId`] it is never normalised.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AccountId(pub String);
-
-impl AccountId {
-    /// The id as the vendor wrote it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Deterministic idempotency key: `irp1-` and 32 hex digits of a 128-bit FNV-1a hash over the
-/// incident id, the action kind with its arguments (canonical JSON) and the target.
-///
-/// FNV is not a cryptographic hash; the key identifies a request for idempotency and binds an
-/// approval to exact arguments. Approval checks also compare the full action, so a collision
-/// alone cannot authorise anything.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IdempotencyKey(pub String);
 
 impl IdempotencyKey {
     /// Computes the key of `kind` on `target` in incident `incident`.
@@ -93,23 +56,6 @@ impl IdempotencyKey {
             h.write(part.as_bytes());
         }
         IdempotencyKey(format!("irp1-{:032x}", h.finish()))
-    }
-
-    /// The key as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for IdempotencyKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for IdempotencyKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The [`Incident`]: the runbook's inputs, where it is, what it found, what it did, and a
 //! timeline of every step with caller-supplied timestamps.
 
-use std::fmt;
+use crate::id::string_id;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,56 +12,20 @@ use crate::evidence::UserId;
 use crate::phase::{Phase, PhaseMachine, Transition, TransitionError};
 use crate::score::{Assessment, Likelihood};
 
-/// Id of the case in the case store (SOAR), as the store spells it.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CaseId(pub String);
-
-impl CaseId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+string_id! {
+    /// Id of the case in the case store (SOAR), as the store spells it.
+    CaseId
 }
 
-impl fmt::Debug for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
+string_id! {
+    /// Id of one incident: `<case id>/<user id>` (one case may concern several users).
+    IncidentId
 }
-
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Id of one incident: `<case id>/<user id>` (one case may concern several users).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IncidentId(pub String);
 
 impl IncidentId {
     /// The id of the incident about `user` in `case`.
     pub fn of(case: &CaseId, user: &UserId) -> Self {
         IncidentId(format!("{}/{}", case.as_str(), user.as_str()))
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for IncidentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for IncidentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -31,6 +31,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod id;
+
 pub mod assess;
 pub mod detect;
 pub mod evidence;

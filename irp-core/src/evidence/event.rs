@@ -1,5 +1,6 @@
 //! The normalised event: one shape for every vendor's sign-in, audit and activity record.
 
+use crate::id::string_id;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -57,29 +58,10 @@ impl fmt::Display for UserId {
     }
 }
 
-/// A stable identifier of one event: the vendor's id when it has one (Okta `uuid`, Graph `id`,
-/// O365 `Id`, Workspace `id.uniqueQualifier`), otherwise `<source>:<line>` assigned by the reader.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct EventId(pub String);
-
-impl EventId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+string_id! {
+    /// A stable identifier of one event: the vendor's id when it has one (Okta `uuid`, Graph `id`,
+    /// O365 `Id`, Workspace `id.uniqueQualifier`), otherwise `<source>:<line>` assigned by the reader.
+    EventId
 }
 
 /// Which vendor shape a record was read from.
