@@ -519,7 +519,9 @@ async fn open_local_case(path: &Path, inputs: &IncidentInputs, now: DateTime<Utc
 }
 
 /// The async responder: runs the whole runbook against the connectors of an `irp.toml`.
-#[pyclass(frozen, name = "Responder", module = "irp._irp")]
+/// `irp.Responder` wraps it so that `run()` / `resume()` are coroutine functions (the future
+/// must be created inside the running event loop).
+#[pyclass(frozen, name = "ResponderCore", module = "irp._irp")]
 pub struct PyResponder {
     ports: Ports,
     sqlite: Option<PathBuf>,
@@ -651,6 +653,6 @@ impl PyResponder {
     }
 
     fn __repr__(&self) -> String {
-        format!("Responder({:?})", self.ports)
+        format!("ResponderCore({:?})", self.ports)
     }
 }
