@@ -484,7 +484,12 @@ fn finished_result(finished: Finished, file: Option<&Path>) -> PyIrpResult<PyRun
             .map_err(|error| PyIrpErr::Io { path: path.display().to_string(), error })?;
     }
     let summary = serde_json::to_value(&finished.summary).map_err(|e| PyIrpErr::Internal(e.to_string()))?;
-    let outcome = summary.get("outcome").and_then(Value::as_str).unwrap_or("unknown").to_owned();
+    // `RunOutcome` is internally tagged: `{"outcome": {"outcome": "blocked", "phase": ...}}`.
+    let outcome = match summary.get("outcome") {
+        Some(Value::String(name)) => name.clone(),
+        Some(tagged) => tagged.get("outcome").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
+        None => "unknown".to_owned(),
+    };
     Ok(PyRunResult {
         outcome,
         resume_after: None,
