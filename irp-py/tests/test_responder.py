@@ -151,7 +151,8 @@ def test_an_async_approver_drives_the_same_run_from_an_irp_toml(demo: Path) -> N
     async def approver(request: irp.ApprovalRequest) -> irp.Decision:
         # Really suspends: the decision comes back through the event loop.
         await asyncio.sleep(0.01)
-        asked.append(asyncio.current_task().get_name() if asyncio.current_task() else "")
+        task = asyncio.current_task()
+        asked.append(task.get_name() if task is not None else "")
         return approve_all(request)
 
     # A path: relative paths in the file resolve against its directory, not the CWD.
@@ -239,7 +240,6 @@ def test_a_cancelled_run_resumes_to_the_same_end_without_repeating_an_action(dem
 
     async def cancel_after_first_action() -> None:
         loop = asyncio.get_running_loop()
-        responder: irp.Responder | None = None
 
         def on_progress(progress: irp.Progress) -> None:
             # Called on a runtime thread: cancel the asyncio task from the loop's thread.
@@ -361,5 +361,6 @@ def test_a_vendor_secret_from_a_missing_env_var_is_a_connector_error(
         irp.Responder({**config(demo), "idp": okta}, approver=approve_all)
     assert (err.value.kind, err.value.operation, err.value.retryable) == ("invalid", "okta.config", False)
     # A secret is never a value in the config.
-    with pytest.raises(irp.ConfigError):
+    with pytest.raises(irp.ConfigError) as config_err:
         irp.Responder({**config(demo), "idp": {**okta, "token": "00abc-secret"}}, approver=approve_all)
+    assert "00abc-secret" not in str(config_err.value)
