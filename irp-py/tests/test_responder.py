@@ -282,6 +282,20 @@ def test_an_approver_exception_stops_the_run_and_is_re_raised(demo: Path) -> Non
     assert_fully_responded(result, demo)
 
 
+def test_an_on_progress_exception_stops_the_run_at_its_next_step(demo: Path) -> None:
+    def on_progress(progress: irp.Progress) -> None:
+        if progress.kind == "phase_started" and progress.phase == "containment":
+            raise KeyError("dashboard down")
+
+    responder = irp.Responder(config(demo), approver=approve_all, state_dir=demo / "state", on_progress=on_progress)
+    with pytest.raises(KeyError, match="dashboard down"):
+        run(responder)
+    assert journal(demo) == []
+    saved = (demo / "state" / f"{CASE}.state.json").read_text()
+    result = asyncio.run(irp.Responder(config(demo), approver=approve_all).resume(saved))
+    assert_fully_responded(result, demo)
+
+
 def test_an_approver_must_answer_with_a_decision(demo: Path) -> None:
     def wrong_type(request: irp.ApprovalRequest) -> Any:
         return True
