@@ -101,17 +101,13 @@ fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<Loaded> {
         (Some(_), Some(_)) => {
             return Err(config_err(&origin, "give either an inline [policy] table or policy_file, not both"))
         }
-        (Some(table), None) => {
-            Some(Policy::from_toml_str(&table.to_string()).map_err(|e| config_err(&origin, format!("policy: {e}")))?)
-        }
+        // A bad policy is a PolicyError, as from `irp.Policy.from_toml`.
+        (Some(table), None) => Some(Policy::from_toml_str(&table.to_string())?),
         (None, Some(path)) => {
             let path = resolve(path);
             let text = std::fs::read_to_string(&path)
                 .map_err(|error| PyIrpErr::Io { path: path.display().to_string(), error })?;
-            Some(
-                Policy::from_toml_str(&text)
-                    .map_err(|e| config_err(&path.display().to_string(), format!("policy: {e}")))?,
-            )
+            Some(Policy::from_toml_str(&text)?)
         }
         (None, None) => None,
     };

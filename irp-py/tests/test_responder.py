@@ -328,6 +328,27 @@ def test_decisions_are_checked_when_made() -> None:
         decision.approver = "x"  # type: ignore[misc]
 
 
+def test_toml_text_resolves_against_the_cwd_and_may_carry_the_policy(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(demo)
+    text = (
+        '[policy]\nwindow_hours = 24\n\n'
+        '[siem]\ntype = "files"\npaths = ["okta.ndjson", "o365.ndjson"]\n'
+        '[soar]\ntype = "sqlite"\npath = "cases.sqlite"\n'
+        '[idp]\ntype = "local"\npath = "directory.json"\n'
+    )
+    responder = irp.Responder(text, approver=approve_all)
+    assert responder.policy.window_hours == 24 and responder.state_dir is None
+    assert (demo / "cases.sqlite").exists()
+    # An explicit policy wins over the file's.
+    assert irp.Responder(text, approver=approve_all, policy={"window_hours": 48}).policy.window_hours == 48
+    with pytest.raises(irp.ConfigError, match="not both"):
+        irp.Responder('policy_file = "p.toml"\n' + text, approver=approve_all)
+    with pytest.raises(irp.PolicyError, match="unknown field `window_hour`"):
+        irp.Responder(text.replace("window_hours", "window_hour"), approver=approve_all)
+
+
 def test_connector_config_errors_are_config_errors(demo: Path) -> None:
     good = config(demo)
     unknown_type = {**good, "idp": {"type": "ldap", "path": "x"}}
