@@ -657,3 +657,34 @@ impl PyResponder {
         format!("ResponderCore({:?})", self.ports)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids_cannot_escape_the_state_directory() {
+        assert_eq!(file_stem("4821"), "4821");
+        assert_eq!(file_stem("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_stem("CASE 7/β"), "CASE_7__");
+        assert_eq!(file_stem(""), "_");
+    }
+
+    #[test]
+    fn checkpoints_replace_the_state_atomically_and_stop_after_a_callback_raised() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.state.json");
+        let abort = Abort::default();
+        let sink = StateSink { file: Some(path.clone()), last: Mutex::new(None), abort: abort.clone() };
+        let case = CaseId("c".into());
+        sink.save(&case, "{\"v\":1}").unwrap();
+        sink.save(&case, "{\"v\":2}").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"v\":2}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        Python::initialize();
+        abort.raise(pyo3::exceptions::PyKeyError::new_err("x"));
+        assert!(sink.save(&case, "{\"v\":3}").is_err());
+        assert_eq!(sink.last().as_deref(), Some("{\"v\":2}"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"v\":2}");
+    }
+}
