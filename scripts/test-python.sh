@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Python package into a virtualenv and checks it: pytest suite (including JSON parity
 # with the `irp` CLI), stub check (mypy.stubtest against the compiled module), strict mypy over
-# the package, tests and examples, and the offline-assessment example on bundled sample data.
+# the package, tests and examples, and the examples on bundled sample data (offline assessment,
+# SOAR-style runbook, async responder over the embedded connectors).
 #
 # Needs only python3 (with venv and pip), cargo, and network access to PyPI and crates.io on
 # the first run. Idempotent: the venv and cargo's build cache are reused; the pinned tools are
@@ -64,6 +65,14 @@ output="$("$python" examples/python/soar_runbook.py --user alice@example.com --c
 printf '%s\n' "$output" | tail -n 7
 grep -q '^outcome: completed, likelihood: high$' <<<"$output" || {
     echo "example: expected a completed run at likelihood high" >&2
+    exit 1
+}
+
+echo "==> example: async_responder.py (embedded connectors on the demo scenario, async approver)"
+output="$("$python" examples/python/async_responder.py)"
+printf '%s\n' "$output" | tail -n 4
+grep -q '^outcome: waiting, likelihood: confirmed$' <<<"$output" && grep -q '^a8 enable_account: verified$' <<<"$output" || {
+    echo "example: expected a confirmed run with every action verified, parked at the monitoring check" >&2
     exit 1
 }
 

@@ -5,6 +5,7 @@
 
 use std::io;
 
+use irp_connectors::responder::ResponderError;
 use irp_core::evidence::EvidenceError;
 use irp_core::policy::PolicyError as CorePolicyError;
 use irp_core::runbook::{EngineError, StateError};
@@ -40,6 +41,12 @@ create_exception!(
     pyo3::exceptions::PyUserWarning,
     "Valid JSON records that could not become events (no usable timestamp, malformed field) were skipped; pass `strict=True` to fail instead."
 );
+create_exception!(
+    irp,
+    ConfigError,
+    IrpError,
+    "A connector configuration (the irp.toml tables, as a dict, TOML text or a file) is invalid."
+);
 create_exception!(irp, RateLimitedError, ConnectorError, "The vendor rate-limited the call; see `retry_after`.");
 
 /// Every error a binding can produce before it becomes a Python exception.
@@ -60,6 +67,12 @@ pub enum PyIrpErr {
         /// The I/O error.
         error: io::Error,
     },
+    /// A connector configuration that cannot be used (schema, unknown type, state in the way).
+    Config(String),
+    /// A connector call (or creating a connector) failed.
+    Connector(irp_connectors::ConnectorError),
+    /// The responder stopped before the engine finished the run.
+    Responder(irp_connectors::responder::ResponderError),
     /// irp itself failed (an internal invariant, not the caller's input): the base `IrpError`.
     Internal(String),
     /// The caller passed a value of the right type but an unusable content (naive datetime,
@@ -126,11 +139,60 @@ impl From<PyIrpErr> for PyErr {
                     _ => PyOSError::new_err(message),
                 }
             }
+            PyIrpErr::Config(message) => ConfigError::new_err(message),
+            PyIrpErr::Connector(e) => connector_error(&e),
+            PyIrpErr::Responder(e) => match e {
+                ResponderError::Engine(e) => InvalidTransitionError::new_err(e.to_string()),
+                other => IrpError::new_err(other.to_string()),
+            },
             PyIrpErr::Internal(message) => IrpError::new_err(message),
             PyIrpErr::Value(message) => PyValueError::new_err(message),
             PyIrpErr::Type(message) => PyTypeError::new_err(message),
             PyIrpErr::Py(e) => e,
         }
+    }
+}
+
+/// A `ConnectorError` (or `RateLimitedError`) carrying what the caller needs to decide what next.
+fn connector_error(err: &irp_connectors::ConnectorError) -> PyErr {
+    let exc = if err.kind() == irp_connectors::ErrorKind::RateLimited {
+        RateLimitedError::new_err(err.to_string())
+    } else {
+        ConnectorError::new_err(err.to_string())
+    };
+    Python::attach(|py| {
+        let value = exc.value(py);
+        // As in `parse_error`: the message carries everything if an attribute cannot be set.
+        let _ = value.setattr("retryable", err.is_retryable());
+        let _ = value.setattr("maybe_executed", err.maybe_executed());
+        let _ = value.setattr("status", err.status());
+        let _ = value.setattr("operation", err.operation());
+        let _ = value.setattr("kind", kind_name(err.kind()));
+        if let Some(wait) = err.retry_after() {
+            let _ = value.setattr("retry_after", wait.as_secs_f64());
+        }
+    });
+    exc
+}
+
+/// `ConnectorError.kind`: the category a caller acts on, as a stable snake_case name.
+fn kind_name(kind: irp_connectors::ErrorKind) -> &'static str {
+    use irp_connectors::ErrorKind as K;
+    match kind {
+        K::Connect => "connect",
+        K::Timeout => "timeout",
+        K::Interrupted => "interrupted",
+        K::RateLimited => "rate_limited",
+        K::Server => "server",
+        K::Unauthenticated => "unauthenticated",
+        K::Permission => "permission",
+        K::NotFound => "not_found",
+        K::Conflict => "conflict",
+        K::Invalid => "invalid",
+        K::Decode => "decode",
+        K::Storage => "storage",
+        K::Unsupported => "unsupported",
+        _ => "other",
     }
 }
 
@@ -169,7 +231,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let none = py.None().into_bound(py);
     let no = false.into_pyobject(py)?.to_owned().into_any();
     let yes = true.into_pyobject(py)?.to_owned().into_any();
-    let defaults: [(Bound<'_, PyType>, &str, &Bound<'_, PyAny>); 8] = [
+    let defaults: [(Bound<'_, PyType>, &str, &Bound<'_, PyAny>); 10] = [
         (py.get_type::<ParseError>(), "source", &none),
         (py.get_type::<ParseError>(), "line", &none),
         (py.get_type::<ParseError>(), "column", &none),
@@ -179,6 +241,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         (py.get_type::<ConnectorError>(), "retryable", &no),
         (py.get_type::<ConnectorError>(), "maybe_executed", &yes),
         (py.get_type::<ConnectorError>(), "status", &none),
+        (py.get_type::<ConnectorError>(), "operation", &none),
+        (py.get_type::<ConnectorError>(), "kind", &none),
         (py.get_type::<RateLimitedError>(), "retry_after", &none),
     ];
     for (ty, attr, value) in defaults {
@@ -191,6 +255,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ApprovalRefusedError", py.get_type::<ApprovalRefusedError>())?;
     m.add("ConnectorError", py.get_type::<ConnectorError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("SkippedRecordsWarning", py.get_type::<SkippedRecordsWarning>())?;
     Ok(())
 }

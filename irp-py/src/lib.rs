@@ -3,12 +3,15 @@
 //! A thin layer: each module converts Python values into core types (or back) and every error
 //! goes through [`errors`]' single conversion point.
 
+mod abort;
+mod approval;
 mod assess;
 mod convert;
 mod errors;
 mod evidence;
 mod model;
 mod policy;
+mod responder;
 mod runbook;
 
 /// The native module.
@@ -17,11 +20,15 @@ mod _irp {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use crate::approval::{PyApprovalRequest, PyDecision, PyPendingAction};
+    #[pymodule_export]
     use crate::assess::assess;
     #[pymodule_export]
     use crate::model::{PyAssessment, PyContribution, PyLikelihood, PySeverity, PySignal};
     #[pymodule_export]
     use crate::policy::PyPolicy;
+    #[pymodule_export]
+    use crate::responder::{PyProgress, PyResponder, PyRunResult};
     #[pymodule_export]
     use crate::runbook::{PyEffect, PyRunbook};
 

@@ -44,6 +44,13 @@ pub struct PyEffect {
     inner: Effect,
 }
 
+impl PyEffect {
+    /// Wraps an engine effect (for the responder's progress events).
+    pub(crate) fn new(inner: Effect) -> Self {
+        PyEffect { inner }
+    }
+}
+
 #[pymethods]
 impl PyEffect {
     /// Sequence number within the run; `resolve` names it.

@@ -15,6 +15,12 @@ The work happens in Rust (the ``irp._irp`` extension module) with the interprete
 
 from irp._irp import (
     ApprovalRefusedError,
+    ApprovalRequest,
+    ConfigError,
+    Decision,
+    PendingAction,
+    Progress,
+    RunResult,
     Assessment,
     ConnectorError,
     Contribution,
@@ -33,9 +39,17 @@ from irp._irp import (
     __version__,
     assess,
 )
+from irp._responder import Responder
 
 __all__ = [
     "ApprovalRefusedError",
+    "ApprovalRequest",
+    "ConfigError",
+    "Decision",
+    "PendingAction",
+    "Progress",
+    "Responder",
+    "RunResult",
     "Assessment",
     "ConnectorError",
     "Contribution",

@@ -1,8 +1,10 @@
 """Type stubs for the native module ``irp._irp`` (checked by ``python -m mypy.stubtest irp._irp``)."""
 
+import asyncio
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar, Union, final, overload
 
 __all__ = [
@@ -24,6 +26,13 @@ __all__ = [
     "ApprovalRefusedError",
     "ConnectorError",
     "RateLimitedError",
+    "ConfigError",
+    "ResponderCore",
+    "RunResult",
+    "ApprovalRequest",
+    "PendingAction",
+    "Decision",
+    "Progress",
 ]
 
 __version__: str
@@ -71,11 +80,18 @@ class ConnectorError(IrpError):
     retryable: bool
     maybe_executed: bool
     status: int | None
+    operation: str | None
+    """The connector operation that failed (``"okta.users.get"``, ``"config.siem"``, ...)."""
+    kind: str | None
+    """``"timeout"``, ``"not_found"``, ``"storage"``, ``"rate_limited"``, ``"unauthenticated"``, ..."""
 
 class RateLimitedError(ConnectorError):
     """The vendor rate-limited the call; see `retry_after` (seconds)."""
 
     retry_after: float | None
+
+class ConfigError(IrpError):
+    """A connector configuration (the irp.toml tables, as a dict, TOML text or a file) is invalid."""
 
 # Enums ----------------------------------------------------------------------------------------
 
@@ -413,6 +429,176 @@ class Runbook:
 
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
+
+# Responder ------------------------------------------------------------------------------------
+
+_Config = Union[Mapping[str, Any], str, os.PathLike[str]]
+_Approver = Callable[["ApprovalRequest"], Union["Decision", Awaitable["Decision"]]]
+
+@final
+class PendingAction:
+    """One action awaiting a decision, exactly as it will run."""
+
+    @property
+    def id(self) -> str:
+        """Action id (what a ``Decision`` names)."""
+    @property
+    def kind(self) -> str:
+        """``"disable_account"``, ``"revoke_sessions"``, ..."""
+    @property
+    def phase(self) -> str:
+        """The phase that proposed it."""
+    @property
+    def target(self) -> str:
+        """Whom it acts on."""
+    @property
+    def planned_call(self) -> str:
+        """The exact vendor call."""
+    @property
+    def rationale(self) -> str:
+        """Why it is proposed."""
+    @property
+    def expected_post_state(self) -> str:
+        """The state the target is expected in afterwards."""
+    @property
+    def idempotency_key(self) -> str:
+        """Key the action journal knows it by."""
+    @property
+    def approvers_required(self) -> int:
+        """How many distinct approvers the policy requires."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class ApprovalRequest:
+    """What an approver is asked."""
+
+    @property
+    def case_id(self) -> str:
+        """The case."""
+    @property
+    def subject(self) -> str:
+        """The account under investigation: it cannot approve actions on itself."""
+    @property
+    def actions(self) -> tuple[PendingAction, ...]:
+        """The actions awaiting a decision, in the engine's order."""
+    @property
+    def action_ids(self) -> tuple[str, ...]:
+        """The ids of ``actions``."""
+    @property
+    def plan_markdown(self) -> str:
+        """The plan as the engine wrote it for approvers (Markdown)."""
+    @property
+    def now(self) -> datetime:
+        """The responder's clock at the request; approvals are stamped with it."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Decision:
+    """``approver`` approves ``approved`` and refuses ``refused`` (with ``reason``); actions in
+    neither stay unapproved and do not run."""
+
+    def __new__(
+        cls,
+        approver: str,
+        approved: Sequence[str] = ...,
+        refused: Sequence[str] = ...,
+        reason: str | None = None,
+        comment: str | None = None,
+    ) -> Decision: ...
+    @staticmethod
+    def approve_all(request: ApprovalRequest, approver: str, comment: str | None = None) -> Decision:
+        """Approves every action of ``request``."""
+    @staticmethod
+    def refuse_all(request: ApprovalRequest, approver: str, reason: str) -> Decision:
+        """Refuses every action of ``request``."""
+    @property
+    def approver(self) -> str: ...
+    @property
+    def approved(self) -> tuple[str, ...]: ...
+    @property
+    def refused(self) -> tuple[str, ...]: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def comment(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class Progress:
+    """One step of a run, as ``on_progress`` sees it."""
+
+    @property
+    def kind(self) -> str:
+        """``"run_started"``, ``"phase_started"``, ``"phase_ended"``, ``"effect_started"``,
+        ``"effect_finished"``, ``"action_executed"``, ``"action_verified"``, ``"comment_posted"``
+        or ``"run_finished"``."""
+    @property
+    def phase(self) -> str | None: ...
+    @property
+    def effect(self) -> Effect | None: ...
+    @property
+    def action_id(self) -> str | None: ...
+    @property
+    def holds(self) -> bool | None: ...
+
+@final
+class RunResult:
+    """How a ``Responder`` run ended."""
+
+    @property
+    def outcome(self) -> str:
+        """``"completed"``, ``"closed_no_action"``, ``"dry_run"``, ``"blocked"``, or ``"waiting"``
+        (parked at the monitoring check: ``resume()`` the state after ``resume_after``)."""
+    @property
+    def resume_after(self) -> datetime | None: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def likelihood(self) -> Likelihood | None: ...
+    @property
+    def plan(self) -> list[dict[str, Any]]: ...
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+    @property
+    def summary(self) -> dict[str, Any] | None: ...
+    @property
+    def state_json(self) -> str: ...
+    @property
+    def state_path(self) -> Path | None: ...
+    def report_markdown(self) -> str: ...
+    def report_html(self) -> str: ...
+
+@final
+class ResponderCore:
+    """The native half of ``irp.Responder``; ``run``/``resume`` must be called in a running loop."""
+
+    def __new__(
+        cls,
+        config: _Config,
+        *,
+        approver: _Approver,
+        policy: _PolicyArg = None,
+        state_dir: str | os.PathLike[str] | None = None,
+        on_progress: Callable[[Progress], object] | None = None,
+        wait_for_monitoring: bool = False,
+    ) -> ResponderCore: ...
+    def run(
+        self,
+        *,
+        user_id: str,
+        case_id: str,
+        alert_group_ids: Sequence[str] = ...,
+        initial_alert_details: Any = None,
+        dry_run: bool = False,
+    ) -> asyncio.Future[RunResult]: ...
+    def resume(self, state_json: str) -> asyncio.Future[RunResult]: ...
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def state_dir(self) -> Path | None: ...
 
 # Functions ------------------------------------------------------------------------------------
 

@@ -1,0 +1,690 @@
+//! `Responder`: the async runbook driver of `irp-connectors`, awaited from asyncio.
+//!
+//! The connectors come from the same tables as `irp.toml` (a dict, TOML text or a file); the
+//! approver is a Python function or coroutine function; the run is a Rust future handed to the
+//! caller's event loop by pyo3-async-runtimes. Cancelling the asyncio task drops that future
+//! between two awaits: the action journal is written before every call and the engine state is
+//! checkpointed after every step, so `resume()` from the last state finishes the run and verifies,
+//! never re-sends, an action that may have been in flight.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use irp_connectors::config::{ConnectorsConfig, IdpConfig, MailboxConfig, SiemConfig, SoarConfig};
+use irp_connectors::embedded::{NewCase, SqliteCaseStore};
+use irp_connectors::responder::{
+    Checkpoint, CheckpointError, Observer, Ports, Progress, Responder, SleepUntil, Waiter,
+};
+use irp_connectors::{CaseId, Clock, ErrorKind, Finished, Soar, SystemClock};
+use irp_core::evidence::UserId;
+use irp_core::incident::IncidentInputs;
+use irp_core::policy::Policy;
+use irp_core::report::{html, markdown};
+use irp_core::runbook::{RunOptions, Runbook};
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::abort::Abort;
+use crate::approval::PyApprover;
+use crate::convert::{json_to_py, py_to_json};
+use crate::errors::{PyIrpErr, PyIrpResult};
+use crate::model::PyLikelihood;
+use crate::policy::policy_arg;
+use crate::runbook::PyEffect;
+
+/// The connector tables, optionally with `[run]` and the policy, as in `irp.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    run: Option<RunTable>,
+    #[serde(default)]
+    policy_file: Option<PathBuf>,
+    #[serde(default)]
+    policy: Option<toml::Table>,
+    siem: SiemConfig,
+    soar: SoarConfig,
+    idp: IdpConfig,
+    #[serde(default)]
+    mailbox: MailboxConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunTable {
+    #[serde(default)]
+    state_dir: Option<PathBuf>,
+}
+
+/// A loaded config: the connectors (paths resolved) and what the file says about the rest.
+struct Loaded {
+    connectors: ConnectorsConfig,
+    policy: Option<Policy>,
+    state_dir: Option<PathBuf>,
+}
+
+fn config_err(origin: &str, message: impl std::fmt::Display) -> PyIrpErr {
+    PyIrpErr::Config(format!("{origin}: {message}"))
+}
+
+/// `config=`: a dict, TOML text (a `str` with a newline) or a path (`str` or `os.PathLike`).
+fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<Loaded> {
+    let cwd = || std::env::current_dir().map_err(|e| PyIrpErr::Internal(format!("current directory: {e}")));
+    let (file, origin, base): (ConfigFile, String, PathBuf) = if let Ok(text) = config.cast::<PyString>() {
+        let text = text.to_cow()?;
+        if text.contains('\n') {
+            let file = toml::from_str(&text).map_err(|e| config_err("config", e))?;
+            (file, "config".to_owned(), cwd()?)
+        } else {
+            read_config_file(Path::new(text.as_ref()))?
+        }
+    } else if config.hasattr("__fspath__")? {
+        read_config_file(&config.extract::<PathBuf>()?)?
+    } else if config.is_instance_of::<pyo3::types::PyMapping>() {
+        let json = py_to_json(config, &mut String::from("config"))?;
+        let file = serde_json::from_value(json).map_err(|e| config_err("config", e))?;
+        (file, "config".to_owned(), cwd()?)
+    } else {
+        return Err(PyIrpErr::Type(format!(
+            "config: expected a dict, TOML text or a path, found `{}`",
+            config.get_type().name()?
+        )));
+    };
+    let resolve = |p: PathBuf| if p.is_relative() { base.join(p) } else { p };
+    let policy = match (file.policy, file.policy_file) {
+        (Some(_), Some(_)) => {
+            return Err(config_err(&origin, "give either an inline [policy] table or policy_file, not both"))
+        }
+        // A bad policy is a PolicyError, as from `irp.Policy.from_toml`.
+        (Some(table), None) => Some(Policy::from_toml_str(&table.to_string())?),
+        (None, Some(path)) => {
+            let path = resolve(path);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| PyIrpErr::Io { path: path.display().to_string(), error })?;
+            Some(Policy::from_toml_str(&text)?)
+        }
+        (None, None) => None,
+    };
+    let mut connectors = ConnectorsConfig { siem: file.siem, soar: file.soar, idp: file.idp, mailbox: file.mailbox };
+    connectors.resolve_paths(&base);
+    let state_dir = file.run.and_then(|r| r.state_dir).map(resolve);
+    Ok(Loaded { connectors, policy, state_dir })
+}
+
+fn read_config_file(path: &Path) -> PyIrpResult<(ConfigFile, String, PathBuf)> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| PyIrpErr::Io { path: origin.clone(), error })?;
+    let file = toml::from_str(&text).map_err(|e| config_err(&origin, e))?;
+    let base = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((file, origin, base))
+}
+
+/// A case id as a file name, so a case id can never escape the state directory (as `irp respond`).
+fn file_stem(case: &str) -> String {
+    let stem: String =
+        case.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') { c } else { '_' }).collect();
+    if stem.is_empty() {
+        "_".to_owned()
+    } else {
+        stem
+    }
+}
+
+/// Writes beside `path`, syncs, renames over it: a crash leaves the old state or the new one.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Keeps the latest state in memory (what `run()` returns when it parks) and, with a state
+/// directory, in `<case>.state.json`. Refuses once a callback raised, which stops the run.
+struct StateSink {
+    file: Option<PathBuf>,
+    last: Mutex<Option<String>>,
+    abort: Abort,
+}
+
+impl StateSink {
+    fn last(&self) -> Option<String> {
+        self.last.lock().ok().and_then(|l| l.clone())
+    }
+}
+
+impl Checkpoint for StateSink {
+    fn save(&self, _case: &CaseId, state_json: &str) -> Result<(), CheckpointError> {
+        if self.abort.raised() {
+            return Err(CheckpointError("a Python callback raised".into()));
+        }
+        if let Some(path) = &self.file {
+            write_atomically(path, state_json).map_err(|e| CheckpointError(format!("{}: {e}", path.display())))?;
+        }
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(state_json.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// How far ahead a scheduled effect must be for the run to park instead of sleeping.
+const PARK_AFTER_SECONDS: i64 = 60;
+
+/// Ends the run at a monitoring check scheduled hours ahead (as `irp respond` without `--wait`):
+/// reports the time and never returns; the checkpoint saved before the wait holds the check.
+struct Parking {
+    clock: Arc<dyn Clock>,
+    parked: mpsc::UnboundedSender<DateTime<Utc>>,
+}
+
+#[async_trait]
+impl Waiter for Parking {
+    async fn wait_until(&self, at: DateTime<Utc>) {
+        let left = at - self.clock.now();
+        if left.num_seconds() > PARK_AFTER_SECONDS {
+            // The receiver ends the run; if it is gone nobody is waiting either.
+            let _ = self.parked.send(at);
+            std::future::pending::<()>().await;
+        }
+        if let Ok(left) = left.to_std() {
+            tokio::time::sleep(left).await;
+        }
+    }
+}
+
+/// One step of a run, as `on_progress` sees it.
+#[pyclass(frozen, name = "Progress", module = "irp._irp")]
+pub struct PyProgress {
+    kind: &'static str,
+    phase: Option<&'static str>,
+    effect: Option<PyEffect>,
+    action_id: Option<String>,
+    holds: Option<bool>,
+}
+
+#[pymethods]
+impl PyProgress {
+    /// `"run_started"`, `"phase_started"`, `"phase_ended"`, `"effect_started"`,
+    /// `"effect_finished"`, `"action_executed"`, `"action_verified"`, `"comment_posted"` or
+    /// `"run_finished"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The phase, for phase events and `comment_posted`.
+    #[getter]
+    fn phase(&self) -> Option<&'static str> {
+        self.phase
+    }
+
+    /// The effect, for `effect_started` / `effect_finished`.
+    #[getter]
+    fn effect(&self) -> Option<PyEffect> {
+        self.effect.clone()
+    }
+
+    /// The action, for `action_executed` / `action_verified`.
+    #[getter]
+    fn action_id(&self) -> Option<&str> {
+        self.action_id.as_deref()
+    }
+
+    /// For `action_verified`: the target is in the expected post-state.
+    #[getter]
+    fn holds(&self) -> Option<bool> {
+        self.holds
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Progress(kind='{}')", self.kind)
+    }
+}
+
+impl PyProgress {
+    fn from_progress(progress: &Progress<'_>) -> Option<Self> {
+        let base = |kind| PyProgress { kind, phase: None, effect: None, action_id: None, holds: None };
+        Some(match progress {
+            Progress::RunStarted => base("run_started"),
+            Progress::PhaseStarted { phase } => PyProgress { phase: Some(phase.name()), ..base("phase_started") },
+            Progress::PhaseEnded { phase } => PyProgress { phase: Some(phase.name()), ..base("phase_ended") },
+            Progress::EffectStarted { effect } => {
+                PyProgress { effect: Some(PyEffect::new((*effect).clone())), ..base("effect_started") }
+            }
+            Progress::EffectFinished { effect, .. } => {
+                PyProgress { effect: Some(PyEffect::new((*effect).clone())), ..base("effect_finished") }
+            }
+            Progress::ActionExecuted { action, .. } => {
+                PyProgress { action_id: Some(action.id.as_str().to_owned()), ..base("action_executed") }
+            }
+            Progress::ActionVerified { action, holds } => PyProgress {
+                action_id: Some(action.id.as_str().to_owned()),
+                holds: Some(*holds),
+                ..base("action_verified")
+            },
+            Progress::CommentPosted { phase } => PyProgress { phase: Some(phase.name()), ..base("comment_posted") },
+            Progress::RunFinished { .. } => base("run_finished"),
+            _ => return None,
+        })
+    }
+}
+
+/// Calls `on_progress` with the interpreter attached; an exception stops the run (see [`Abort`]).
+struct PyObserver {
+    callback: Py<PyAny>,
+    abort: Abort,
+}
+
+impl Observer for PyObserver {
+    fn observe(&self, _runbook: &Runbook, progress: &Progress<'_>) {
+        let Some(progress) = PyProgress::from_progress(progress) else { return };
+        if let Err(err) = Python::attach(|py| self.callback.bind(py).call1((progress,)).map(drop)) {
+            self.abort.raise(err);
+        }
+    }
+}
+
+/// How a `Responder` run ended: finished by the engine, or parked at a monitoring check.
+#[pyclass(frozen, name = "RunResult", module = "irp._irp")]
+pub struct PyRunResult {
+    outcome: String,
+    resume_after: Option<DateTime<Utc>>,
+    summary: Option<Value>,
+    problems: Vec<String>,
+    runbook: Runbook,
+    state_json: String,
+    state_path: Option<PathBuf>,
+}
+
+#[pymethods]
+impl PyRunResult {
+    /// `"completed"`, `"closed_no_action"`, `"dry_run"`, `"blocked"`, or `"waiting"` (parked at
+    /// the post-recovery monitoring check: `resume()` the state after `resume_after`).
+    #[getter]
+    fn outcome(&self) -> &str {
+        &self.outcome
+    }
+
+    /// When a waiting run's monitoring check is due.
+    #[getter]
+    fn resume_after(&self) -> Option<DateTime<Utc>> {
+        self.resume_after
+    }
+
+    /// The phase the run ended (or is waiting) in.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.runbook.incident().phase().name()
+    }
+
+    /// The likelihood in force, once assessed.
+    #[getter]
+    fn likelihood(&self) -> PyIrpResult<Option<PyLikelihood>> {
+        self.runbook.incident().likelihood().map(PyLikelihood::try_from).transpose()
+    }
+
+    /// Every proposed action with its target, exact call and status.
+    #[getter]
+    fn plan<'py>(&self, py: Python<'py>) -> PyIrpResult<Bound<'py, PyAny>> {
+        let json = serde_json::to_value(self.runbook.plan()).map_err(|e| PyIrpErr::Internal(e.to_string()))?;
+        Ok(json_to_py(py, &json)?)
+    }
+
+    /// Everything a human must look at (failed comments, unverified actions, missing connectors).
+    #[getter]
+    fn problems<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, &self.problems)
+    }
+
+    /// The engine's run summary (`None` while waiting).
+    #[getter]
+    fn summary<'py>(&self, py: Python<'py>) -> PyIrpResult<Option<Bound<'py, PyAny>>> {
+        Ok(self.summary.as_ref().map(|s| json_to_py(py, s)).transpose()?)
+    }
+
+    /// The engine state as versioned JSON: what `Responder.resume()` and `Runbook.from_json()` take.
+    #[getter]
+    fn state_json(&self) -> &str {
+        &self.state_json
+    }
+
+    /// `<state_dir>/<case>.state.json`, when the responder has a state directory.
+    #[getter]
+    fn state_path(&self) -> Option<PathBuf> {
+        self.state_path.clone()
+    }
+
+    /// The final report as Markdown (for the case).
+    fn report_markdown(&self) -> String {
+        markdown::final_report(&self.runbook.view())
+    }
+
+    /// The final report as self-contained HTML.
+    fn report_html(&self) -> String {
+        html::final_report(&self.runbook.view())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("RunResult(outcome='{}', phase='{}')", self.outcome, self.runbook.incident().phase().name())
+    }
+}
+
+/// How a run starts.
+enum Start {
+    New { inputs: IncidentInputs, dry_run: bool },
+    Resume(String),
+}
+
+/// Everything one `run()` / `resume()` needs, moved into its future.
+struct Job {
+    ports: Ports,
+    sqlite: Option<PathBuf>,
+    approver: Py<PyAny>,
+    on_progress: Option<Py<PyAny>>,
+    policy: Policy,
+    state_dir: Option<PathBuf>,
+    wait: bool,
+}
+
+impl Job {
+    async fn drive(self, start: Start) -> PyIrpResult<PyRunResult> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (case, dry_run) = match &start {
+            Start::New { inputs, dry_run } => (inputs.case_id.clone(), *dry_run),
+            Start::Resume(json) => (Runbook::from_json(json)?.incident().case_id().clone(), false),
+        };
+        if let (Some(path), Start::New { inputs, dry_run: false }) = (&self.sqlite, &start) {
+            open_local_case(path, inputs, clock.now()).await?;
+        }
+        let abort = Abort::default();
+        // A dry run writes nothing, not even its state.
+        let file = match &self.state_dir {
+            Some(dir) if !dry_run => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|error| PyIrpErr::Io { path: dir.display().to_string(), error })?;
+                Some(dir.join(format!("{}.state.json", file_stem(case.as_str()))))
+            }
+            _ => None,
+        };
+        let sink = Arc::new(StateSink { file: file.clone(), last: Mutex::new(None), abort: abort.clone() });
+        let max_age = Duration::minutes(i64::from(self.policy.runbook.approval_max_age_minutes));
+        let approver = PyApprover::new(self.approver, max_age, abort.clone());
+        let (parked_tx, mut parked_rx) = mpsc::unbounded_channel();
+        let waiter: Arc<dyn Waiter> = if self.wait {
+            Arc::new(SleepUntil(clock.clone()))
+        } else {
+            Arc::new(Parking { clock: clock.clone(), parked: parked_tx })
+        };
+        let mut responder = Responder::new(self.ports, Arc::new(approver), clock.clone())
+            .with_waiter(waiter)
+            .with_checkpoint(sink.clone());
+        if let Some(callback) = self.on_progress {
+            responder = responder.with_observer(Arc::new(PyObserver { callback, abort: abort.clone() }));
+        }
+        let policy = self.policy;
+        let drive = async {
+            match start {
+                Start::New { inputs, dry_run } => {
+                    let runbook = responder.start(inputs, policy, RunOptions { dry_run });
+                    responder.run(runbook).await
+                }
+                Start::Resume(json) => responder.resume(&json).await,
+            }
+        };
+        let ended = tokio::select! {
+            result = drive => Ok(result),
+            Some(at) = parked_rx.recv() => Err(at),
+        };
+        // A callback's exception wins over whatever the run did after it.
+        if let Some(err) = abort.take() {
+            return Err(PyIrpErr::Py(err));
+        }
+        match ended {
+            Ok(result) => {
+                let finished = result.map_err(PyIrpErr::Responder)?;
+                finished_result(finished, file.as_deref())
+            }
+            Err(at) => {
+                let state_json =
+                    sink.last().ok_or_else(|| PyIrpErr::Internal("parked before any checkpoint".into()))?;
+                let runbook = Runbook::from_json(&state_json)?;
+                Ok(PyRunResult {
+                    outcome: "waiting".into(),
+                    resume_after: Some(at),
+                    summary: None,
+                    problems: Vec::new(),
+                    runbook,
+                    state_json,
+                    state_path: file,
+                })
+            }
+        }
+    }
+}
+
+fn finished_result(finished: Finished, file: Option<&Path>) -> PyIrpResult<PyRunResult> {
+    let state_json = finished.runbook.to_json()?;
+    if let Some(path) = file {
+        write_atomically(path, &state_json)
+            .map_err(|error| PyIrpErr::Io { path: path.display().to_string(), error })?;
+    }
+    let summary = serde_json::to_value(&finished.summary).map_err(|e| PyIrpErr::Internal(e.to_string()))?;
+    // `RunOutcome` is internally tagged: `{"outcome": {"outcome": "blocked", "phase": ...}}`.
+    let outcome = match summary.get("outcome") {
+        Some(Value::String(name)) => name.clone(),
+        Some(tagged) => tagged.get("outcome").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
+        None => "unknown".to_owned(),
+    };
+    Ok(PyRunResult {
+        outcome,
+        resume_after: None,
+        problems: finished.summary.problems.clone(),
+        summary: Some(summary),
+        runbook: finished.runbook,
+        state_json,
+        state_path: file.map(Path::to_path_buf),
+    })
+}
+
+/// The embedded case store holds only the cases irp opened: opens this one if it is new.
+async fn open_local_case(path: &Path, inputs: &IncidentInputs, now: DateTime<Utc>) -> PyIrpResult<()> {
+    let store = SqliteCaseStore::open(path).map_err(PyIrpErr::Connector)?;
+    match store.get_case(&inputs.case_id).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let mut case = NewCase::new(
+                inputs.case_id.as_str(),
+                format!("Suspected compromise of {}", inputs.user_id),
+                inputs.user_id.as_str(),
+                now,
+            )
+            .with_alert_ids(inputs.alert_group_identifiers.iter().cloned());
+            if let Some(details) = &inputs.initial_alert_details {
+                case = case.with_description(details.to_string());
+            }
+            store.create_case(case).await.map_err(PyIrpErr::Connector)
+        }
+        Err(e) => Err(PyIrpErr::Connector(e)),
+    }
+}
+
+/// The async responder: runs the whole runbook against the connectors of an `irp.toml`.
+/// `irp.Responder` wraps it so that `run()` / `resume()` are coroutine functions (the future
+/// must be created inside the running event loop).
+#[pyclass(frozen, name = "ResponderCore", module = "irp._irp")]
+pub struct PyResponder {
+    ports: Ports,
+    sqlite: Option<PathBuf>,
+    approver: Py<PyAny>,
+    on_progress: Option<Py<PyAny>>,
+    policy: Policy,
+    state_dir: Option<PathBuf>,
+    wait: bool,
+}
+
+impl PyResponder {
+    fn job(&self, py: Python<'_>) -> Job {
+        Job {
+            ports: self.ports.clone(),
+            sqlite: self.sqlite.clone(),
+            approver: self.approver.clone_ref(py),
+            on_progress: self.on_progress.as_ref().map(|c| c.clone_ref(py)),
+            policy: self.policy.clone(),
+            state_dir: self.state_dir.clone(),
+            wait: self.wait,
+        }
+    }
+
+    fn state_file(&self, case: &str) -> Option<PathBuf> {
+        self.state_dir.as_ref().map(|d| d.join(format!("{}.state.json", file_stem(case))))
+    }
+}
+
+#[pymethods]
+impl PyResponder {
+    #[new]
+    #[pyo3(signature = (config, *, approver, policy = None, state_dir = None, on_progress = None, wait_for_monitoring = false))]
+    fn new(
+        config: &Bound<'_, PyAny>,
+        approver: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+        state_dir: Option<PathBuf>,
+        on_progress: Option<&Bound<'_, PyAny>>,
+        wait_for_monitoring: bool,
+    ) -> PyIrpResult<Self> {
+        if !approver.is_callable() {
+            return Err(PyIrpErr::Type("approver: expected a function or coroutine function".into()));
+        }
+        let on_progress = on_progress.filter(|c| !c.is_none());
+        if on_progress.is_some_and(|c| !c.is_callable()) {
+            return Err(PyIrpErr::Type("on_progress: expected a function".into()));
+        }
+        let loaded = load_config(config)?;
+        let policy = match policy.filter(|p| !p.is_none()) {
+            Some(p) => policy_arg(Some(p))?,
+            None => loaded.policy.unwrap_or_default(),
+        };
+        let ports = loaded.connectors.ports().map_err(PyIrpErr::Connector)?;
+        let sqlite = match &loaded.connectors.soar {
+            SoarConfig::Sqlite { path } => Some(path.clone()),
+            _ => None,
+        };
+        Ok(PyResponder {
+            ports,
+            sqlite,
+            approver: approver.clone().unbind(),
+            on_progress: on_progress.map(|c| c.clone().unbind()),
+            policy,
+            state_dir: state_dir.or(loaded.state_dir),
+            wait: wait_for_monitoring,
+        })
+    }
+
+    /// Starts a run for `user_id` in case `case_id` and drives it to its end (or to the
+    /// monitoring check). Returns an awaitable of `RunResult`.
+    #[pyo3(signature = (*, user_id, case_id, alert_group_ids = Vec::new(), initial_alert_details = None, dry_run = false))]
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        user_id: &str,
+        case_id: &str,
+        alert_group_ids: Vec<String>,
+        initial_alert_details: Option<&Bound<'_, PyAny>>,
+        dry_run: bool,
+    ) -> PyIrpResult<Bound<'py, PyAny>> {
+        if user_id.trim().is_empty() || case_id.trim().is_empty() {
+            return Err(PyIrpErr::Value("user_id and case_id must not be empty".into()));
+        }
+        if let Some(path) = self.state_file(case_id).filter(|p| !dry_run && p.exists()) {
+            return Err(PyIrpErr::Config(format!(
+                "{} exists: a run for case {case_id} was started before; resume() its state, or move the file away to start over",
+                path.display()
+            )));
+        }
+        let details = match initial_alert_details.filter(|d| !d.is_none()) {
+            Some(d) => Some(py_to_json(d, &mut String::from("initial_alert_details"))?),
+            None => None,
+        };
+        let inputs = IncidentInputs {
+            user_id: UserId::new(user_id),
+            case_id: CaseId(case_id.to_owned()),
+            alert_group_identifiers: alert_group_ids,
+            initial_alert_details: details,
+        };
+        let job = self.job(py);
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            Ok(job.drive(Start::New { inputs, dry_run }).await?)
+        })?)
+    }
+
+    /// Continues a run from its saved state (`RunResult.state_json` or the state file): effects
+    /// in flight are performed again, except an action the journal shows started, which is
+    /// verified, never re-sent. Returns an awaitable of `RunResult`.
+    fn resume<'py>(&self, py: Python<'py>, state_json: String) -> PyIrpResult<Bound<'py, PyAny>> {
+        // Refuse a bad state now, not inside the event loop.
+        Runbook::from_json(&state_json)?;
+        let job = self.job(py);
+        Ok(pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            async move { Ok(job.drive(Start::Resume(state_json)).await?) },
+        )?)
+    }
+
+    /// The policy runs start with.
+    #[getter]
+    fn policy(&self) -> crate::policy::PyPolicy {
+        crate::policy::PyPolicy { inner: self.policy.clone() }
+    }
+
+    /// Where `<case>.state.json` is written, if anywhere.
+    #[getter]
+    fn state_dir(&self) -> Option<PathBuf> {
+        self.state_dir.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ResponderCore({:?})", self.ports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids_cannot_escape_the_state_directory() {
+        assert_eq!(file_stem("4821"), "4821");
+        assert_eq!(file_stem("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_stem("CASE 7/β"), "CASE_7__");
+        assert_eq!(file_stem(""), "_");
+    }
+
+    #[test]
+    fn checkpoints_replace_the_state_atomically_and_stop_after_a_callback_raised() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.state.json");
+        let abort = Abort::default();
+        let sink = StateSink { file: Some(path.clone()), last: Mutex::new(None), abort: abort.clone() };
+        let case = CaseId("c".into());
+        sink.save(&case, "{\"v\":1}").unwrap();
+        sink.save(&case, "{\"v\":2}").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"v\":2}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        Python::initialize();
+        abort.raise(pyo3::exceptions::PyKeyError::new_err("x"));
+        assert!(sink.save(&case, "{\"v\":3}").is_err());
+        assert_eq!(sink.last().as_deref(), Some("{\"v\":2}"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"v\":2}");
+    }
+}
