@@ -26,6 +26,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use irp_core::action::CallStyle;
 use irp_core::evidence::{Format, UserId};
+use irp_core::policy::{Policy, PolicyError};
 use irp_core::runbook::PersistenceKind;
 use serde::Deserialize;
 
@@ -37,6 +38,126 @@ use crate::okta::{Okta, OktaConfig, OktaSystemLog};
 use crate::ports::{Health, IdentityProvider, InboxRule, Mailbox, MailboxForwarding, OAuthGrant, Siem, Soar};
 use crate::responder::Ports;
 use crate::secops::{SecOpsSiem, SecOpsSiemConfig, SecOpsSoar, SecOpsSoarConfig};
+
+/// A whole `irp.toml` (or the same tables as a dict from Python), as written: `[run]`, the policy
+/// (an inline `[policy]` table or `policy_file`), and the four connector tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[run]`.
+    #[serde(default)]
+    pub run: RunTable,
+    /// The policy in its own TOML file.
+    #[serde(default)]
+    pub policy_file: Option<PathBuf>,
+    /// Or inline.
+    #[serde(default)]
+    pub policy: Option<toml::Table>,
+    /// `[siem]`.
+    pub siem: SiemConfig,
+    /// `[soar]`.
+    pub soar: SoarConfig,
+    /// `[idp]`.
+    pub idp: IdpConfig,
+    /// `[mailbox]` (default `none`).
+    #[serde(default)]
+    pub mailbox: MailboxConfig,
+}
+
+/// `[run]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunTable {
+    /// Where `<case>.state.json` and the reports go.
+    #[serde(default)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A config file resolved: paths made absolute against its directory, the policy loaded.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    /// The connectors.
+    pub connectors: ConnectorsConfig,
+    /// The policy, when the file gives one.
+    pub policy: Option<Policy>,
+    /// The state directory, when the file gives one.
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A config that cannot be used; every variant names where it came from.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file (the config or its `policy_file`) could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or not the schema: the message names the line and the key.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// The config's name (its path, or `config` for text and dicts).
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The policy is invalid.
+    #[error("{origin}: policy: {source}")]
+    Policy {
+        /// Where the policy came from.
+        origin: String,
+        /// What is wrong with it.
+        source: PolicyError,
+    },
+}
+
+impl ConfigFile {
+    /// Reads `path` and resolves it against its directory.
+    pub fn load(path: &Path) -> std::result::Result<LoadedConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let origin = path.display().to_string();
+        let file: ConfigFile = toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid { origin: origin.clone(), message: e.to_string() })?;
+        let base = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        file.resolve(&origin, &base)
+    }
+
+    /// Resolves relative paths against `base`, loads the policy; `origin` names the config in
+    /// errors.
+    pub fn resolve(self, origin: &str, base: &Path) -> std::result::Result<LoadedConfig, ConfigError> {
+        let absolute = |p: PathBuf| if p.is_relative() { base.join(p) } else { p };
+        let policy = match (self.policy, self.policy_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    origin: origin.to_owned(),
+                    message: "give either an inline [policy] table or policy_file, not both".into(),
+                })
+            }
+            (Some(table), None) => Some(
+                Policy::from_toml_str(&table.to_string())
+                    .map_err(|source| ConfigError::Policy { origin: origin.to_owned(), source })?,
+            ),
+            (None, Some(file)) => {
+                let file = absolute(file);
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|source| ConfigError::Read { path: file.clone(), source })?;
+                let origin = file.display().to_string();
+                Some(Policy::from_toml_str(&text).map_err(|source| ConfigError::Policy { origin, source })?)
+            }
+            (None, None) => None,
+        };
+        let mut connectors =
+            ConnectorsConfig { siem: self.siem, soar: self.soar, idp: self.idp, mailbox: self.mailbox };
+        connectors.resolve_paths(base);
+        Ok(LoadedConfig { connectors, policy, state_dir: self.run.state_dir.map(absolute) })
+    }
+}
 
 /// The four ports' connectors.
 #[derive(Clone, Debug, Deserialize)]

@@ -7,18 +7,17 @@
 //! checkpointed after every step, so `resume()` from the last state finishes the run and verifies,
 //! never re-sends, an action that may have been in flight.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use irp_connectors::config::{ConnectorsConfig, IdpConfig, MailboxConfig, SiemConfig, SoarConfig};
-use irp_connectors::embedded::{NewCase, SqliteCaseStore};
+use irp_connectors::config::{ConfigError, ConfigFile, LoadedConfig, SoarConfig};
+use irp_connectors::embedded::SqliteCaseStore;
 use irp_connectors::responder::{
-    Checkpoint, CheckpointError, Observer, Ports, Progress, Responder, SleepUntil, Waiter,
+    write_atomically, Checkpoint, CheckpointError, Observer, Parking, Ports, Progress, Responder, SleepUntil,
+    StateFiles, Waiter,
 };
-use irp_connectors::{CaseId, Clock, ErrorKind, Finished, Soar, SystemClock};
+use irp_connectors::{CaseId, Clock, Finished, SystemClock};
 use irp_core::evidence::UserId;
 use irp_core::incident::IncidentInputs;
 use irp_core::policy::Policy;
@@ -26,7 +25,6 @@ use irp_core::report::{html, markdown};
 use irp_core::runbook::{RunOptions, Runbook};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
-use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -38,115 +36,39 @@ use crate::model::PyLikelihood;
 use crate::policy::policy_arg;
 use crate::runbook::PyEffect;
 
-/// The connector tables, optionally with `[run]` and the policy, as in `irp.toml`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    run: Option<RunTable>,
-    #[serde(default)]
-    policy_file: Option<PathBuf>,
-    #[serde(default)]
-    policy: Option<toml::Table>,
-    siem: SiemConfig,
-    soar: SoarConfig,
-    idp: IdpConfig,
-    #[serde(default)]
-    mailbox: MailboxConfig,
+fn config_err(error: ConfigError) -> PyIrpErr {
+    match error {
+        ConfigError::Read { path, source } => PyIrpErr::Io { path: path.display().to_string(), error: source },
+        // A bad policy is a PolicyError, as from `irp.Policy.from_toml`.
+        ConfigError::Policy { source, .. } => source.into(),
+        other => PyIrpErr::Config(other.to_string()),
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunTable {
-    #[serde(default)]
-    state_dir: Option<PathBuf>,
-}
-
-/// A loaded config: the connectors (paths resolved) and what the file says about the rest.
-struct Loaded {
-    connectors: ConnectorsConfig,
-    policy: Option<Policy>,
-    state_dir: Option<PathBuf>,
-}
-
-fn config_err(origin: &str, message: impl std::fmt::Display) -> PyIrpErr {
-    PyIrpErr::Config(format!("{origin}: {message}"))
-}
-
-/// `config=`: a dict, TOML text (a `str` with a newline) or a path (`str` or `os.PathLike`).
-fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<Loaded> {
+/// `config=`: a dict, TOML text (a `str` with a newline) or a path (`str` or `os.PathLike`),
+/// with the tables of `irp.toml`. Relative paths resolve against the file's directory, or the
+/// current directory for text and dicts.
+fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<LoadedConfig> {
     let cwd = || std::env::current_dir().map_err(|e| PyIrpErr::Internal(format!("current directory: {e}")));
-    let (file, origin, base): (ConfigFile, String, PathBuf) = if let Ok(text) = config.cast::<PyString>() {
+    let invalid = |e: &dyn std::fmt::Display| PyIrpErr::Config(format!("config: {e}"));
+    let file: ConfigFile = if let Ok(text) = config.cast::<PyString>() {
         let text = text.to_cow()?;
-        if text.contains('\n') {
-            let file = toml::from_str(&text).map_err(|e| config_err("config", e))?;
-            (file, "config".to_owned(), cwd()?)
-        } else {
-            read_config_file(Path::new(text.as_ref()))?
+        if !text.contains('\n') {
+            return ConfigFile::load(Path::new(text.as_ref())).map_err(config_err);
         }
+        toml::from_str(&text).map_err(|e| invalid(&e))?
     } else if config.hasattr("__fspath__")? {
-        read_config_file(&config.extract::<PathBuf>()?)?
+        return ConfigFile::load(&config.extract::<PathBuf>()?).map_err(config_err);
     } else if config.is_instance_of::<pyo3::types::PyMapping>() {
         let json = py_to_json(config, &mut String::from("config"))?;
-        let file = serde_json::from_value(json).map_err(|e| config_err("config", e))?;
-        (file, "config".to_owned(), cwd()?)
+        serde_json::from_value(json).map_err(|e| invalid(&e))?
     } else {
         return Err(PyIrpErr::Type(format!(
             "config: expected a dict, TOML text or a path, found `{}`",
             config.get_type().name()?
         )));
     };
-    let resolve = |p: PathBuf| if p.is_relative() { base.join(p) } else { p };
-    let policy = match (file.policy, file.policy_file) {
-        (Some(_), Some(_)) => {
-            return Err(config_err(&origin, "give either an inline [policy] table or policy_file, not both"))
-        }
-        // A bad policy is a PolicyError, as from `irp.Policy.from_toml`.
-        (Some(table), None) => Some(Policy::from_toml_str(&table.to_string())?),
-        (None, Some(path)) => {
-            let path = resolve(path);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| PyIrpErr::Io { path: path.display().to_string(), error })?;
-            Some(Policy::from_toml_str(&text)?)
-        }
-        (None, None) => None,
-    };
-    let mut connectors = ConnectorsConfig { siem: file.siem, soar: file.soar, idp: file.idp, mailbox: file.mailbox };
-    connectors.resolve_paths(&base);
-    let state_dir = file.run.and_then(|r| r.state_dir).map(resolve);
-    Ok(Loaded { connectors, policy, state_dir })
-}
-
-fn read_config_file(path: &Path) -> PyIrpResult<(ConfigFile, String, PathBuf)> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| PyIrpErr::Io { path: origin.clone(), error })?;
-    let file = toml::from_str(&text).map_err(|e| config_err(&origin, e))?;
-    let base = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((file, origin, base))
-}
-
-/// A case id as a file name, so a case id can never escape the state directory (as `irp respond`).
-fn file_stem(case: &str) -> String {
-    let stem: String =
-        case.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') { c } else { '_' }).collect();
-    if stem.is_empty() {
-        "_".to_owned()
-    } else {
-        stem
-    }
-}
-
-/// Writes beside `path`, syncs, renames over it: a crash leaves the old state or the new one.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    file.resolve("config", &cwd()?).map_err(config_err)
 }
 
 /// Keeps the latest state in memory (what `run()` returns when it parks) and, with a state
@@ -175,31 +97,6 @@ impl Checkpoint for StateSink {
             *last = Some(state_json.to_owned());
         }
         Ok(())
-    }
-}
-
-/// How far ahead a scheduled effect must be for the run to park instead of sleeping.
-const PARK_AFTER_SECONDS: i64 = 60;
-
-/// Ends the run at a monitoring check scheduled hours ahead (as `irp respond` without `--wait`):
-/// reports the time and never returns; the checkpoint saved before the wait holds the check.
-struct Parking {
-    clock: Arc<dyn Clock>,
-    parked: mpsc::UnboundedSender<DateTime<Utc>>,
-}
-
-#[async_trait]
-impl Waiter for Parking {
-    async fn wait_until(&self, at: DateTime<Utc>) {
-        let left = at - self.clock.now();
-        if left.num_seconds() > PARK_AFTER_SECONDS {
-            // The receiver ends the run; if it is gone nobody is waiting either.
-            let _ = self.parked.send(at);
-            std::future::pending::<()>().await;
-        }
-        if let Ok(left) = left.to_std() {
-            tokio::time::sleep(left).await;
-        }
     }
 }
 
@@ -405,7 +302,8 @@ impl Job {
             Start::Resume(json) => (Runbook::from_json(json)?.incident().case_id().clone(), false),
         };
         if let (Some(path), Start::New { inputs, dry_run: false }) = (&self.sqlite, &start) {
-            open_local_case(path, inputs, clock.now()).await?;
+            let store = SqliteCaseStore::open(path).map_err(PyIrpErr::Connector)?;
+            store.ensure_case(inputs, clock.now()).await.map_err(PyIrpErr::Connector)?;
         }
         let abort = Abort::default();
         // A dry run writes nothing, not even its state.
@@ -413,7 +311,7 @@ impl Job {
             Some(dir) if !dry_run => {
                 std::fs::create_dir_all(dir)
                     .map_err(|error| PyIrpErr::Io { path: dir.display().to_string(), error })?;
-                Some(dir.join(format!("{}.state.json", file_stem(case.as_str()))))
+                Some(StateFiles::new(dir, &case).state_path())
             }
             _ => None,
         };
@@ -424,7 +322,7 @@ impl Job {
         let waiter: Arc<dyn Waiter> = if self.wait {
             Arc::new(SleepUntil(clock.clone()))
         } else {
-            Arc::new(Parking { clock: clock.clone(), parked: parked_tx })
+            Arc::new(Parking::new(clock.clone(), parked_tx))
         };
         let mut responder = Responder::new(self.ports, Arc::new(approver), clock.clone())
             .with_waiter(waiter)
@@ -497,28 +395,6 @@ fn finished_result(finished: Finished, file: Option<&Path>) -> PyIrpResult<PyRun
     })
 }
 
-/// The embedded case store holds only the cases irp opened: opens this one if it is new.
-async fn open_local_case(path: &Path, inputs: &IncidentInputs, now: DateTime<Utc>) -> PyIrpResult<()> {
-    let store = SqliteCaseStore::open(path).map_err(PyIrpErr::Connector)?;
-    match store.get_case(&inputs.case_id).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            let mut case = NewCase::new(
-                inputs.case_id.as_str(),
-                format!("Suspected compromise of {}", inputs.user_id),
-                inputs.user_id.as_str(),
-                now,
-            )
-            .with_alert_ids(inputs.alert_group_identifiers.iter().cloned());
-            if let Some(details) = &inputs.initial_alert_details {
-                case = case.with_description(details.to_string());
-            }
-            store.create_case(case).await.map_err(PyIrpErr::Connector)
-        }
-        Err(e) => Err(PyIrpErr::Connector(e)),
-    }
-}
-
 /// The async responder: runs the whole runbook against the connectors of an `irp.toml`.
 /// `irp.Responder` wraps it so that `run()` / `resume()` are coroutine functions (the future
 /// must be created inside the running event loop).
@@ -547,7 +423,7 @@ impl PyResponder {
     }
 
     fn state_file(&self, case: &str) -> Option<PathBuf> {
-        self.state_dir.as_ref().map(|d| d.join(format!("{}.state.json", file_stem(case))))
+        self.state_dir.as_ref().map(|d| StateFiles::new(d, &CaseId(case.to_owned())).state_path())
     }
 }
 
@@ -661,14 +537,6 @@ impl PyResponder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn case_ids_cannot_escape_the_state_directory() {
-        assert_eq!(file_stem("4821"), "4821");
-        assert_eq!(file_stem("../../etc/passwd"), "______etc_passwd");
-        assert_eq!(file_stem("CASE 7/β"), "CASE_7__");
-        assert_eq!(file_stem(""), "_");
-    }
 
     #[test]
     fn checkpoints_replace_the_state_atomically_and_stop_after_a_callback_raised() {

@@ -7,7 +7,6 @@
 //! exits, and `--resume` after the check time finishes it.
 
 mod config;
-mod state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,9 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use irp::connectors::config::SoarConfig;
-use irp::connectors::embedded::{NewCase, SqliteCaseStore};
-use irp::connectors::responder::{Responder, ResponderError, SleepUntil, Waiter};
-use irp::connectors::{CaseId, Clock, ErrorKind, Finished, Soar, SystemClock};
+use irp::connectors::embedded::SqliteCaseStore;
+use irp::connectors::responder::{Parking, Responder, ResponderError, SleepUntil, StateFiles, Waiter};
+use irp::connectors::{CaseId, Clock, Finished, SystemClock};
 use irp::core::evidence::UserId;
 use irp::core::incident::IncidentInputs;
 use irp::core::report;
@@ -25,7 +24,6 @@ use irp::core::runbook::{RunOptions, Runbook};
 use tokio::sync::mpsc;
 
 use self::config::RespondConfig;
-use self::state::{Parking, StateFiles};
 use super::approve::{analyst_name, TerminalApprover};
 use super::console::{lock, Console, SharedConsole};
 use super::finish::{incomplete, print_plan, print_response_times, unverified_actions};
@@ -117,11 +115,11 @@ fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
         println!("  soar:    {}", c.soar.name());
         println!("  idp:     {}", c.idp.name());
         println!("  mailbox: {}", c.mailbox.name());
-        println!("  state:   {}", config.run.state_dir.display());
+        println!("  state:   {}", config.state_dir.display());
         return Ok(0);
     }
     let case = CaseId(args.case.clone());
-    let files = StateFiles::new(&config.run.state_dir, &case);
+    let files = StateFiles::new(&config.state_dir, &case);
     let saved = if args.resume {
         Some(files.read().map_err(|e| format!("--resume: {e}"))?)
     } else {
@@ -142,7 +140,8 @@ fn run_inner(args: &RespondArgs, shared: &SharedConsole) -> Result<u8, String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let end = runtime.block_on(async {
         if let (SoarConfig::Sqlite { path }, None, false) = (&config.connectors.soar, &saved, args.dry_run) {
-            open_local_case(path, &inputs, clock.now()).await?;
+            let store = SqliteCaseStore::open(path).map_err(|e| e.to_string())?;
+            store.ensure_case(&inputs, clock.now()).await.map_err(|e| e.to_string())?;
         }
         let ports = config.connectors.ports().map_err(|e| e.to_string())?;
         let (parked_tx, mut parked_rx) = mpsc::unbounded_channel();
@@ -287,30 +286,4 @@ fn inputs(args: &RespondArgs) -> Result<IncidentInputs, String> {
         alert_group_identifiers: args.alert_groups.clone(),
         initial_alert_details,
     })
-}
-
-/// The embedded case store holds only the cases irp opened: open this one if it is new.
-async fn open_local_case(
-    path: &std::path::Path,
-    inputs: &IncidentInputs,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), String> {
-    let store = SqliteCaseStore::open(path).map_err(|e| e.to_string())?;
-    match store.get_case(&inputs.case_id).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            let mut case = NewCase::new(
-                inputs.case_id.as_str(),
-                format!("Suspected compromise of {}", inputs.user_id),
-                inputs.user_id.as_str(),
-                now,
-            )
-            .with_alert_ids(inputs.alert_group_identifiers.iter().cloned());
-            if let Some(details) = &inputs.initial_alert_details {
-                case = case.with_description(details.to_string());
-            }
-            store.create_case(case).await.map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    }
 }

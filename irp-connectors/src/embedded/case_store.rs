@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use irp_core::evidence::UserId;
+use irp_core::incident::IncidentInputs;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -277,6 +278,34 @@ impl SqliteCaseStore {
             tx.commit()
         })
         .await
+    }
+
+    /// Opens the case the runbook's inputs name, unless the store holds it already (the
+    /// embedded store only knows the cases irp opened). True when it was created.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    pub async fn ensure_case(&self, inputs: &IncidentInputs, now: DateTime<Utc>) -> Result<bool> {
+        match self.get_case(&inputs.case_id).await {
+            Ok(_) => Ok(false),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let user = &inputs.user_id;
+                let mut case = NewCase::new(
+                    inputs.case_id.as_str(),
+                    format!("Suspected compromise of {user}"),
+                    user.as_str(),
+                    now,
+                )
+                .with_alert_ids(inputs.alert_group_identifiers.iter().cloned());
+                if let Some(details) = &inputs.initial_alert_details {
+                    case = case.with_description(details.to_string());
+                }
+                self.create_case(case).await?;
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The case's comments, oldest first.

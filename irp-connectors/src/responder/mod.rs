@@ -37,9 +37,11 @@ mod error;
 mod lookups;
 mod observer;
 mod ports;
+mod state_files;
 
 pub use approver::{ApprovalRequest, Approver, FnApprover, PendingApproval};
 pub use drive::{Finished, Responder};
 pub use error::{ApproverError, CheckpointError, ResponderError};
 pub use observer::{Checkpoint, Observer, Progress, Silent, SleepUntil, Waiter};
 pub use ports::{Notifier, Ports};
+pub use state_files::{file_stem, write_atomically, Parking, StateFiles};

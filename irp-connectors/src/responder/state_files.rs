@@ -1,6 +1,7 @@
 //! Where a run is kept between invocations: `<state_dir>/<case>.state.json` (the engine's
 //! versioned JSON, replaced atomically after every step) and the reports beside it; and the
-//! [`Parking`] waiter that ends the invocation instead of sleeping until a monitoring check.
+//! [`Parking`] waiter that ends an invocation instead of sleeping until a monitoring check.
+//! Shared by `irp respond` and the Python `irp.Responder`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,9 +9,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use irp::connectors::responder::{Checkpoint, CheckpointError, Waiter};
-use irp::connectors::{CaseId, Clock};
 use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Checkpoint, CheckpointError, Waiter};
+use crate::clock::Clock;
+use crate::ports::CaseId;
 
 /// The files of one case's run.
 #[derive(Debug, Clone)]
@@ -63,7 +66,7 @@ impl Checkpoint for StateFiles {
 
 /// Writes to a temporary file in the same directory, syncs it, then renames it over `path`: a
 /// crash leaves either the old file or the new one, never half of one.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(text.as_bytes())?;
@@ -74,7 +77,7 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// A case id as a file name: ASCII letters, digits, `-`, `_` and `.` kept, anything else
 /// (`/`, `..` separators, spaces) replaced, so a case id can never escape the state directory.
-fn file_stem(case: &str) -> String {
+pub fn file_stem(case: &str) -> String {
     let stem: String =
         case.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') { c } else { '_' }).collect();
     if stem.is_empty() {
