@@ -127,3 +127,33 @@ def test_json_array_export() -> None:
     assert sum(a.events_considered for a in from_file) == 8
     assert irp.assess(export.read_bytes()) == from_file
     assert irp.assess(json.loads(export.read_text())) == from_file
+
+
+def test_the_gil_is_released_while_rust_assesses(attack_ndjson: bytes) -> None:
+    """A Python thread keeps running while another thread's `irp.assess` parses and detects."""
+    import threading
+    import time
+
+    big = attack_ndjson * 4000  # ~ tens of thousands of records, a few hundred ms of Rust work
+    done = threading.Event()
+    took: list[float] = []
+
+    def work() -> None:
+        start = time.perf_counter()
+        irp.assess(big, user=VICTIM)
+        took.append(time.perf_counter() - start)
+        done.set()
+
+    ticks: list[float] = []
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():
+        ticks.append(time.perf_counter())
+        time.sleep(0.001)
+    worker.join()
+    assert took and took[0] > 0.05, f"the assessment was too quick to tell ({took})"
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    # Holding the GIL would stall this loop for the whole assessment; released, it never waits
+    # for more than a fraction of it.
+    assert len(ticks) > 10
+    assert max(gaps) < took[0] / 2, f"longest stall {max(gaps):.3f}s of {took[0]:.3f}s"
