@@ -345,7 +345,7 @@ impl Inner {
             "lastLogin": "2024-01-02T17:39:19.000Z", "lastUpdated": "2024-01-02T21:36:25.344Z",
             "passwordChanged": "2024-01-02T21:36:25.344Z", "type": {"id": "oty1qmUqm9tFfJ4Ux0g4"},
             "profile": {"login": LOGIN, "email": LOGIN, "firstName": "John", "lastName": "Doe",
-                "secondEmail": "john.doe@example.org", "mobilePhone": "+1-555-415-1337"},
+                "mobilePhone": "+1-555-415-1337"},
             "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
             "_links": {"self": {"href": format!("https://acme.okta.com/api/v1/users/{USER_ID}")}}})
     }
@@ -455,8 +455,13 @@ impl Inner {
                 Reply::json(200, json!({}))
             }
             "reset_password" if req.query("sendEmail").is_some() => {
-                // Okta e-mails the link; the user stays as they are until they complete it.
+                // Okta e-mails the link and an ACTIVE user goes to RECOVERY. For a SUSPENDED user
+                // the reference is silent (it says a suspended user can only be unsuspended or
+                // deactivated): the double accepts the call and keeps the user suspended.
                 self.okta.password_reset = true;
+                if status == "ACTIVE" {
+                    self.set_status("RECOVERY");
+                }
                 Reply::json(200, json!({}))
             }
             "expire_password" => {
@@ -475,7 +480,8 @@ impl Inner {
         let range = |req: &Recorded| -> Option<(DateTime<Utc>, DateTime<Utc>)> {
             let s = req.query("timeRange.startTime")?.parse().ok()?;
             let e = req.query("timeRange.endTime")?.parse().ok()?;
-            Some((s, e))
+            // Chronicle refuses an empty or inverted range.
+            (s < e).then_some((s, e))
         };
         match (req.method.as_str(), method) {
             ("GET", "udmSearch") => {
