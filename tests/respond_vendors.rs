@@ -159,26 +159,66 @@ fn assert_no_secret(what: &str, s: &str) {
     }
 }
 
+/// The run ends with the account suspended, sessions and tokens revoked, the attacker's grant and
+/// factor removed, every phase in the case and a report, and exit code 1: Okta lets a suspended
+/// user only be unsuspended or deactivated, so the runbook's password reset (planned after the
+/// suspension) is refused by the connector, and re-enabling is withheld until a human resets the
+/// password. That is the runbook's ordering on Okta, asserted here so a change to it is seen.
 #[test]
-fn a_high_likelihood_takeover_is_contained_eradicated_and_recovered_on_okta_and_secops() {
+fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_removed() {
     let setup = Setup::new(Options::default(), "");
     let out = setup.respond(&["--approver", "soc.lead", "--json"], YES);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     let lines = setup.vendors.lines();
     assert_eq!(setup.vendors.unexpected(), Vec::<String>::new(), "requests:\n{}\nstderr:\n{stderr}", lines.join("\n"));
-    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}\nstdout:\n{stdout}\nrequests:\n{}", lines.join("\n"));
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}\nstdout:\n{stdout}\nrequests:\n{}", lines.join("\n"));
     let summary: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(summary["status"], "completed", "{summary}");
-    let likelihood = summary["summary"]["likelihood"].as_str().unwrap();
-    assert!(["high", "confirmed"].contains(&likelihood), "{summary}");
+    assert_eq!(summary["status"], "incomplete", "{summary}");
+    assert_eq!(summary["summary"]["likelihood"], "high", "{summary}");
+    let problems: Vec<&str> =
+        summary["summary"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(
+        problems[..2],
+        [
+            format!("a2 reset_password on {USER_ID}: failed okta.reset_password: conflict: the user is SUSPENDED; Okta only unsuspends or deactivates such a user"),
+            "re-enable withheld: password reset a2 not verified (failed)".to_owned(),
+        ],
+        "{problems:#?}"
+    );
+    let statuses: Vec<(&str, &str)> = summary["summary"]["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("disable_account", "verified"),
+            ("reset_password", "failed"),
+            ("terminate_sessions", "verified"),
+            ("revoke_tokens", "verified"),
+            ("revoke_grant", "verified"),
+            ("remove_factor", "verified"),
+        ]
+    );
+    // Every prompt showed the exact call the connector then sent.
+    for call in [
+        format!("call:      POST /api/v1/users/{USER_ID}/lifecycle/suspend"),
+        format!("call:      DELETE /api/v1/users/{USER_ID}/sessions?oauthTokens=true"),
+        format!("call:      DELETE /api/v1/users/{USER_ID}/grants/{EVIL_GRANT}"),
+        format!("call:      DELETE /api/v1/users/{USER_ID}/factors/{EVIL_FACTOR}"),
+    ] {
+        assert!(stderr.contains(&call), "{call} not shown:\n{stderr}");
+    }
 
-    // Okta: suspended, then re-activated, and nothing else in between.
+    // Okta: suspended and left suspended; the attacker's factor, grant and token gone, the
+    // user's own kept.
     let okta = setup.vendors.okta();
-    assert_eq!(okta.transitions, ["SUSPENDED", "ACTIVE"]);
-    assert_eq!(okta.status, "ACTIVE");
-    assert_eq!(okta.sessions_cleared, 1);
-    assert!(okta.password_reset);
-    // The attacker's factor, grant and token are gone; the user's own stay.
+    assert_eq!(okta.transitions, ["SUSPENDED"]);
+    assert_eq!(okta.status, "SUSPENDED");
+    assert_eq!(okta.sessions_cleared, 2, "terminate_sessions and revoke_tokens each clear sessions with tokens");
+    assert!(!okta.password_reset);
     let factors: Vec<&str> = okta.factors.iter().filter_map(|f| f["id"].as_str()).collect();
     assert_eq!(factors, [GOOD_FACTOR]);
     let grant = |id: &str| okta.grants.iter().find(|g| g["id"] == id).unwrap()["status"].clone();
@@ -186,24 +226,28 @@ fn a_high_likelihood_takeover_is_contained_eradicated_and_recovered_on_okta_and_
     assert_eq!(grant(GOOD_GRANT), "ACTIVE");
     assert!(okta.tokens.iter().all(|t| t["status"] == "REVOKED"));
 
-    // The exact Okta calls that changed something, in order: unsuspend only after the last
-    // persistence removal.
+    // The exact Okta calls that changed something, in order, each once.
     let okta_reqs = setup.okta_requests();
     let changes: Vec<String> = okta_reqs.iter().filter(|r| r.method != "GET").map(Recorded::line).collect();
-    let pos = |line: &str| {
-        changes.iter().position(|l| l == line).unwrap_or_else(|| panic!("{line} not sent:\n{}", changes.join("\n")))
-    };
-    let suspend = pos(&format!("POST {}", users("/lifecycle/suspend")));
-    let sessions = pos(&format!("DELETE {}?oauthTokens=true", users("/sessions")));
-    let reset = pos(&format!("POST {}?sendEmail=true", users("/lifecycle/reset_password")));
-    let grant_del = pos(&format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}"))));
-    let tokens_del = pos(&format!("DELETE {}", users(&format!("/clients/{EVIL_CLIENT}/tokens"))));
-    let factor_del = pos(&format!("DELETE {}", users(&format!("/factors/{EVIL_FACTOR}"))));
-    let unsuspend = pos(&format!("POST {}", users("/lifecycle/unsuspend")));
-    assert!(suspend < sessions && sessions < reset.max(grant_del), "{changes:#?}");
-    assert!(grant_del < tokens_del, "{changes:#?}");
-    assert!([reset, grant_del, tokens_del, factor_del, sessions].iter().all(|&p| p < unsuspend), "{changes:#?}");
-    assert_eq!(changes.len(), 7, "each change sent once: {changes:#?}");
+    assert_eq!(
+        changes,
+        [
+            format!("POST {}", users("/lifecycle/suspend")),
+            format!("DELETE {}?oauthTokens=true", users("/sessions")),
+            format!("DELETE {}?oauthTokens=true", users("/sessions")),
+            format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}"))),
+            format!("DELETE {}", users(&format!("/clients/{EVIL_CLIENT}/tokens"))),
+            format!("DELETE {}", users(&format!("/factors/{EVIL_FACTOR}"))),
+        ]
+    );
+    // The grant is read before it is revoked (its client's tokens go with it).
+    let get_grant = lines.iter().position(|l| *l == format!("GET {}", users(&format!("/grants/{EVIL_GRANT}")))).unwrap();
+    let del_grant = lines.iter().position(|l| *l == format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}")))).unwrap();
+    assert!(get_grant < del_grant);
+    // The user is looked up by login, then addressed by id.
+    assert!(lines.contains(&format!("GET /okta/api/v1/users/{LOGIN}")));
+    assert!(lines.contains(&format!("GET {}?expand=scope&limit=200", users("/grants"))));
+    assert!(lines.contains(&format!("GET {}?limit=200", users(&format!("/clients/{EVIL_CLIENT}/tokens")))));
     // Headers: the SSWS token on every Okta call, Content-Length: 0 on bodyless POSTs.
     for r in &okta_reqs {
         assert_eq!(r.header("authorization"), Some(format!("SSWS {OKTA_TOKEN}").as_str()), "{}", r.line());
@@ -252,7 +296,7 @@ fn a_high_likelihood_takeover_is_contained_eradicated_and_recovered_on_okta_and_
     // Resuming a finished run exits 0 and changes nothing more.
     let before = setup.mutating();
     let again = setup.respond(&["--approver", "soc.lead", "--resume"], "");
-    assert_eq!(again.status.code(), Some(0), "stderr:\n{}", text(&again.stderr));
+    assert_eq!(again.status.code(), out.status.code(), "stderr:\n{}", text(&again.stderr));
     assert_eq!(setup.mutating(), before);
     assert_eq!(setup.vendors.unexpected(), Vec::<String>::new());
 }
@@ -276,8 +320,15 @@ fn a_suspend_that_times_out_is_verified_by_reading_the_user_never_resent() {
         "the user was not re-read after the timeout:\n{}",
         lines.join("\n")
     );
-    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}\nrequests:\n{}", lines.join("\n"));
-    assert_eq!(setup.vendors.okta().transitions, ["SUSPENDED", "ACTIVE"]);
+    // Exit 1 for the password reset on a suspended user, as in the full run; the suspension
+    // itself is verified from the re-read.
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}\nrequests:\n{}", lines.join("\n"));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let disable = &summary["summary"]["plan"][0];
+    assert_eq!((disable["kind"].as_str(), disable["status"].as_str()), (Some("disable_account"), Some("verified")));
+    assert_eq!(setup.vendors.okta().transitions, ["SUSPENDED"]);
+    // The later calls went on as usual.
+    assert!(lines.contains(&format!("DELETE {}", users(&format!("/factors/{EVIL_FACTOR}")))));
 }
 
 #[test]

@@ -213,11 +213,11 @@ impl Vendors {
         self.requests().iter().map(Recorded::line).collect()
     }
 
-    /// Requests answered 500 (no route) or 401/411 (vendor rule broken).
+    /// Requests answered 500 (no route) or 401/403/411 (a vendor rule broken).
     pub fn unexpected(&self) -> Vec<String> {
         self.requests()
             .iter()
-            .filter(|r| matches!(r.status, 500 | 401 | 411))
+            .filter(|r| matches!(r.status, 500 | 401 | 403 | 411))
             .map(|r| format!("{} -> {}", r.line(), r.status))
             .collect()
     }
@@ -454,14 +454,14 @@ impl Inner {
                 self.set_status("ACTIVE");
                 Reply::json(200, json!({}))
             }
+            "reset_password" | "expire_password" if status == "SUSPENDED" => {
+                // "Suspended users can only be unsuspended or deactivated" (Okta spec).
+                okta_error(403, "E0000038", "This operation is not allowed in the user's current status.")
+            }
             "reset_password" if req.query("sendEmail").is_some() => {
-                // Okta e-mails the link and an ACTIVE user goes to RECOVERY. For a SUSPENDED user
-                // the reference is silent (it says a suspended user can only be unsuspended or
-                // deactivated): the double accepts the call and keeps the user suspended.
+                // The spec: the user goes to RECOVERY; the link is e-mailed.
                 self.okta.password_reset = true;
-                if status == "ACTIVE" {
-                    self.set_status("RECOVERY");
-                }
+                self.set_status("RECOVERY");
                 Reply::json(200, json!({}))
             }
             "expire_password" => {
