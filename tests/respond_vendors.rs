@@ -10,6 +10,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use irp::connectors::embedded::SqliteCaseStore;
+use irp::connectors::{CaseId, JournalStatus, Soar};
 use serde_json::Value;
 use support::{
     udm_login, Options, Recorded, Vendors, CASE, EVIL_CLIENT, EVIL_FACTOR, EVIL_GRANT, GOOD_FACTOR, GOOD_GRANT,
@@ -120,6 +122,15 @@ type = "none"
 
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The journal statuses of the first action of `kind`, in order.
+    fn journal_of(&self, kind: &str) -> Vec<JournalStatus> {
+        let store = SqliteCaseStore::open(self.path("irp-journal.sqlite")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let journal = rt.block_on(store.journal(&CaseId(CASE.to_string()))).unwrap();
+        let key = journal.iter().find(|e| e.action.to_string().contains(kind)).map(|e| e.idempotency_key.clone());
+        journal.into_iter().filter(|e| Some(&e.idempotency_key) == key.as_ref()).map(|e| e.status).collect()
     }
 
     fn okta_requests(&self) -> Vec<Recorded> {
@@ -241,8 +252,10 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
         ]
     );
     // The grant is read before it is revoked (its client's tokens go with it).
-    let get_grant = lines.iter().position(|l| *l == format!("GET {}", users(&format!("/grants/{EVIL_GRANT}")))).unwrap();
-    let del_grant = lines.iter().position(|l| *l == format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}")))).unwrap();
+    let get_grant =
+        lines.iter().position(|l| *l == format!("GET {}", users(&format!("/grants/{EVIL_GRANT}")))).unwrap();
+    let del_grant =
+        lines.iter().position(|l| *l == format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}")))).unwrap();
     assert!(get_grant < del_grant);
     // The user is looked up by login, then addressed by id.
     assert!(lines.contains(&format!("GET /okta/api/v1/users/{LOGIN}")));
@@ -266,7 +279,8 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
         && r.query("query").is_some_and(|q| q.contains(&format!("target.user.userid = \"{LOGIN}\" nocase")))));
 
     // SecOps SOAR: AppKey on every call, a comment per phase, approvals in the case.
-    let soar_reqs: Vec<Recorded> = setup.vendors.requests().into_iter().filter(|r| r.path.starts_with("/soar/")).collect();
+    let soar_reqs: Vec<Recorded> =
+        setup.vendors.requests().into_iter().filter(|r| r.path.starts_with("/soar/")).collect();
     assert!(soar_reqs.iter().all(|r| r.header("appkey") == Some(SOAR_KEY) && r.header("authorization").is_none()));
     let comments = setup.vendors.soar().comments;
     let all = comments.join("\n---\n");
@@ -327,6 +341,11 @@ fn a_suspend_that_times_out_is_verified_by_reading_the_user_never_resent() {
     let disable = &summary["summary"]["plan"][0];
     assert_eq!((disable["kind"].as_str(), disable["status"].as_str()), (Some("disable_account"), Some("verified")));
     assert_eq!(setup.vendors.okta().transitions, ["SUSPENDED"]);
+    // The journal shows the outcome was unknown (timed out), then verified by the re-read.
+    assert_eq!(
+        setup.journal_of("disable_account"),
+        [JournalStatus::Started, JournalStatus::Unknown, JournalStatus::Verified]
+    );
     // The later calls went on as usual.
     assert!(lines.contains(&format!("DELETE {}", users(&format!("/factors/{EVIL_FACTOR}")))));
 }

@@ -360,9 +360,13 @@ impl Inner {
         let parts: Vec<&str> = rest.split('/').collect();
         let user_ref = |s: &str| s == USER_ID || decode(s) == LOGIN;
         match (m, parts.as_slice()) {
-            ("GET", ["api", "v1", "users"]) if req.query("limit") == Some("1") => Reply::json(200, json!([self.user()])),
+            ("GET", ["api", "v1", "users"]) if req.query("limit") == Some("1") => {
+                Reply::json(200, json!([self.user()]))
+            }
             ("GET", ["api", "v1", "users", u]) if user_ref(u) => Reply::json(200, self.user()),
-            ("GET", ["api", "v1", "users", _]) => okta_error(404, "E0000007", "Not found: Resource not found: user (User)"),
+            ("GET", ["api", "v1", "users", _]) => {
+                okta_error(404, "E0000007", "Not found: Resource not found: user (User)")
+            }
             ("GET", ["api", "v1", "users", USER_ID, "factors"]) => Reply::json(200, json!(self.okta.factors)),
             ("DELETE", ["api", "v1", "users", USER_ID, "factors", f]) => {
                 let before = self.okta.factors.len();
@@ -396,7 +400,9 @@ impl Inner {
             ("GET", ["api", "v1", "users", USER_ID, "grants", g]) => {
                 match self.okta.grants.iter().find(|x| x["id"] == *g) {
                     Some(grant) => Reply::json(200, grant.clone()),
-                    None => okta_error(404, "E0000007", "Not found: Resource not found: grant (OAuth2ScopeConsentGrant)"),
+                    None => {
+                        okta_error(404, "E0000007", "Not found: Resource not found: grant (OAuth2ScopeConsentGrant)")
+                    }
                 }
             }
             ("DELETE", ["api", "v1", "users", USER_ID, "grants", g]) => {
@@ -405,7 +411,9 @@ impl Inner {
                         grant["status"] = json!("REVOKED");
                         Reply::empty(204)
                     }
-                    None => okta_error(404, "E0000007", "Not found: Resource not found: grant (OAuth2ScopeConsentGrant)"),
+                    None => {
+                        okta_error(404, "E0000007", "Not found: Resource not found: grant (OAuth2ScopeConsentGrant)")
+                    }
                 }
             }
             ("GET", ["api", "v1", "users", USER_ID, "clients", c, "tokens"]) => Reply::json(
@@ -437,7 +445,11 @@ impl Inner {
         match action {
             "suspend" => {
                 if status != "ACTIVE" {
-                    return okta_error(400, "E0000001", "Api validation failed: Cannot suspend a user that is not active");
+                    return okta_error(
+                        400,
+                        "E0000001",
+                        "Api validation failed: Cannot suspend a user that is not active",
+                    );
                 }
                 self.set_status("SUSPENDED");
                 self.suspends_answered += 1;
@@ -449,7 +461,11 @@ impl Inner {
             }
             "unsuspend" => {
                 if status != "SUSPENDED" {
-                    return okta_error(400, "E0000001", "Api validation failed: Cannot unsuspend a user that is not suspended");
+                    return okta_error(
+                        400,
+                        "E0000001",
+                        "Api validation failed: Cannot unsuspend a user that is not suspended",
+                    );
                 }
                 self.set_status("ACTIVE");
                 Reply::json(200, json!({}))
@@ -498,7 +514,8 @@ impl Inner {
                     .events
                     .iter()
                     .filter(|e| {
-                        let t: DateTime<Utc> = e["udm"]["metadata"]["eventTimestamp"].as_str().unwrap().parse().unwrap();
+                        let t: DateTime<Utc> =
+                            e["udm"]["metadata"]["eventTimestamp"].as_str().unwrap().parse().unwrap();
                         t >= start && t < end
                     })
                     .cloned()
