@@ -237,6 +237,12 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
     assert_eq!(grant(GOOD_GRANT), "ACTIVE");
     assert!(okta.tokens.iter().all(|t| t["status"] == "REVOKED"));
 
+    // Journalled in the SOAR's journal_db: started, succeeded, verified; the refused reset failed.
+    use JournalStatus::{Failed, Started, Succeeded, Verified};
+    assert_eq!(setup.journal_of("disable_account"), [Started, Succeeded, Verified]);
+    assert_eq!(setup.journal_of("revoke_grant"), [Started, Succeeded, Verified]);
+    assert_eq!(setup.journal_of("reset_password"), [Started, Failed]);
+
     // The exact Okta calls that changed something, in order, each once.
     let okta_reqs = setup.okta_requests();
     let changes: Vec<String> = okta_reqs.iter().filter(|r| r.method != "GET").map(Recorded::line).collect();
