@@ -159,6 +159,21 @@ async fn disable_respects_that_okta_suspends_only_active_users() {
 }
 
 #[tokio::test]
+async fn reset_password_refuses_a_suspended_user_without_calling_okta() {
+    // Okta lets a suspended user only be unsuspended or deactivated.
+    let d = double().await;
+    with_user(&d, "SUSPENDED");
+    let (okta, _) = connect(&config(&d));
+    let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert_eq!(
+        e.to_string(),
+        "okta.reset_password: conflict: the user is SUSPENDED; Okta only unsuspends or deactivates such a user"
+    );
+    assert_eq!(d.lines(), [format!("GET /okta/api/v1/users/{LOGIN}")]);
+}
+
+#[tokio::test]
 async fn a_suspend_refused_by_okta_keeps_only_the_error_code() {
     let d = double().await;
     with_user(&d, "ACTIVE");

@@ -224,13 +224,11 @@ impl ActionKind {
             CallStyle::Okta => match self {
                 K::DisableAccount => format!("POST /api/v1/users/{user}/lifecycle/suspend"),
                 K::EnableAccount => format!("POST /api/v1/users/{user}/lifecycle/unsuspend"),
-                K::ResetPassword => {
-                    format!("POST /api/v1/users/{user}/lifecycle/reset_password?sendEmail=false&revokeSessions=true")
-                }
+                // The Okta connector's default (`password_reset = "email"`).
+                K::ResetPassword => format!("POST /api/v1/users/{user}/lifecycle/reset_password?sendEmail=true"),
                 K::TerminateSessions => format!("DELETE /api/v1/users/{user}/sessions?oauthTokens=true"),
-                K::RevokeTokens => format!(
-                    "GET /api/v1/users/{user}/clients, then per client: DELETE /api/v1/users/{user}/clients/{{clientId}}/tokens"
-                ),
+                // What the Responder sends: the session call revokes every OAuth token too.
+                K::RevokeTokens => format!("DELETE /api/v1/users/{user}/sessions?oauthTokens=true"),
                 K::RevokeGrant { grant_id, .. } => format!("DELETE /api/v1/users/{user}/grants/{grant_id}"),
                 K::DeleteInboxRule { rule_id, .. } => {
                     format!("DELETE /v1.0/users/{user}/mailFolders/inbox/messageRules/{rule_id}")

@@ -198,6 +198,12 @@ impl IdentityProvider for Okta {
     async fn reset_password(&self, login: &UserId) -> Result<PasswordReset> {
         let op = "okta.reset_password";
         let user = self.find_user(op, login).await?;
+        // Okta lets a suspended user only be unsuspended or deactivated: refuse here with the
+        // reason rather than send a call Okta answers with a 403 that reads like a scope problem.
+        if matches!(user.status.as_str(), "SUSPENDED" | "DEPROVISIONED") {
+            return Err(ConnectorError::new(ErrorKind::Conflict, op)
+                .with_detail(format!("the user is {}; Okta only unsuspends or deactivates such a user", user.status)));
+        }
         let mode = self.config.password_reset;
         if mode == OktaPasswordReset::Expire {
             self.post_lifecycle(op, &user.id, "expire_password").await?;

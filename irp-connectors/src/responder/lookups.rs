@@ -120,6 +120,11 @@ pub(crate) async fn entity(p: &Ports, login: &UserId, now: DateTime<Utc>) -> Eff
 
 /// `CheckMonitoring`: every page of the user's events.
 pub(crate) async fn events(p: &Ports, login: &UserId, from: DateTime<Utc>, to: DateTime<Utc>) -> EffectOutcome {
+    // An empty or inverted window (a zero-hour monitoring period ends where it starts) holds no
+    // event; the SIEMs reject such a range, so it is not sent.
+    if from >= to {
+        return EffectOutcome::Events { events: Vec::new() };
+    }
     let query = EventQuery::new(login.clone(), TimeWindow::new(from, to));
     match EventPager::new(p.siem.as_ref(), query).collect_all().await {
         Ok(events) => EffectOutcome::Events { events },
