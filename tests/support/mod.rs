@@ -506,7 +506,17 @@ impl Inner {
                 if query == "metadata.event_type = \"USER_LOGIN\"" {
                     return Reply::json(200, json!({"events": [], "moreDataAvailable": false}));
                 }
-                if query != user_query {
+                // The tenant-wide source search: `(principal.ip = "a" OR principal.ip = "b")`.
+                let sources: Option<Vec<String>> = query
+                    .strip_prefix('(')
+                    .and_then(|q| q.strip_suffix(')'))
+                    .map(|q| {
+                        q.split(" OR ")
+                            .map(|p| p.strip_prefix("principal.ip = ").map(|v| v.trim_matches('"').to_owned()))
+                            .collect()
+                    })
+                    .and_then(|ips: Vec<Option<String>>| ips.into_iter().collect());
+                if query != user_query && sources.is_none() {
                     return unexpected(req);
                 }
                 let limit: usize = req.query("limit").and_then(|l| l.parse().ok()).unwrap_or(10_000);
@@ -516,7 +526,12 @@ impl Inner {
                     .filter(|e| {
                         let t: DateTime<Utc> =
                             e["udm"]["metadata"]["eventTimestamp"].as_str().unwrap().parse().unwrap();
-                        t >= start && t < end
+                        let from_source = sources.as_ref().is_none_or(|ips| {
+                            e["udm"]["principal"]["ip"]
+                                .as_array()
+                                .is_some_and(|a| a.iter().any(|ip| ips.iter().any(|s| ip.as_str() == Some(s))))
+                        });
+                        t >= start && t < end && from_source
                     })
                     .cloned()
                     .collect();
