@@ -503,3 +503,24 @@ async fn system_log_errors_keep_the_code_and_drop_the_echoed_filter() {
     assert_eq!(d.requests().len(), 5);
     assert_eq!(sleeper.waits(), [Duration::from_millis(500), Duration::from_millis(1000), Duration::from_millis(2000)]);
 }
+
+#[tokio::test]
+async fn recovery_status_is_a_new_credential_generation_password_expired_is_not() {
+    // RECOVERY blocks sign-in with the old password, so a reset is verifiable before the user
+    // completes it; PASSWORD_EXPIRED still lets the old password in once.
+    let mut versions = Vec::new();
+    for status in ["ACTIVE", "RECOVERY", "PASSWORD_EXPIRED"] {
+        let d = double().await;
+        with_user(&d, status);
+        d.always("GET", &path("/factors"), Reply::json(200, json!([])));
+        d.always("GET", &path("/clients"), Reply::json(200, json!([])));
+        d.always("GET", &path("/grants"), Reply::json(200, json!([])));
+        let (okta, _) = connect(&config(&d));
+        let u = okta.get_user(&UserId::new(LOGIN)).await.unwrap();
+        versions.push((u.password_change_required, u.credential_version));
+    }
+    let (active, recovery, expired) = (versions[0], versions[1], versions[2]);
+    assert_eq!((active.0, recovery.0, expired.0), (false, true, true));
+    assert_eq!(recovery.1, active.1 + 1);
+    assert_eq!(expired.1, active.1);
+}

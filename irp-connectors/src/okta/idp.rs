@@ -97,7 +97,12 @@ impl Okta {
         d.display_name = user.display_name();
         d.status = user.account_status();
         d.password_change_required = matches!(user.status.as_str(), "RECOVERY" | "PASSWORD_EXPIRED");
-        d.credential_version = user.password_changed.map_or(0, |t| u64::try_from(t.timestamp_millis()).unwrap_or(0));
+        // `passwordChanged` only moves when the user sets the new password, but `RECOVERY`
+        // already invalidates the old one (sign-in is blocked until the reset is completed): it
+        // counts as the next credential generation. `PASSWORD_EXPIRED` does not (the old password
+        // still signs in, once, to choose a new one).
+        let changed = user.password_changed.map_or(0, |t| u64::try_from(t.timestamp_millis()).unwrap_or(0));
+        d.credential_version = changed + u64::from(user.status == "RECOVERY");
         d.recovery_email = user.profile.second_email.clone();
         d.recovery_phone = user.profile.mobile_phone.clone();
         d.factors = self.factors_of(op, &user.id).await?;
