@@ -121,10 +121,9 @@ fn geo<'b>(g: &'b GeoRec<'_>) -> GeoFields<'b> {
 fn risk<'b>(r: Option<&'b RiskRec<'_>>) -> RiskSource<'b> {
     match r {
         Some(RiskRec::Text(t)) => RiskSource::Text(&t.0),
-        Some(RiskRec::Object(o)) => RiskSource::Object {
-            risk_level: o.risk.as_ref().and_then(|k| s(&k.level)),
-            level: s(&o.level),
-        },
+        Some(RiskRec::Object(o)) => {
+            RiskSource::Object { risk_level: o.risk.as_ref().and_then(|k| s(&k.level)), level: s(&o.level) }
+        }
         None => RiskSource::Absent,
     }
 }
