@@ -80,6 +80,10 @@ pub fn parse_record(record: &Value, format: Format) -> ParseResult {
     }
 }
 
+/// Built once: `memmem::find` would rebuild its searcher for every record.
+static EVENT_TYPE_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"eventType\""));
+
 /// Parses one record from its JSON text through a typed fast path when one applies (Okta System
 /// Log in the API shape: [`okta_fast`]). `None` means it does not: parse the text into a `Value`
 /// and call [`parse_record`], which gives the same result for every record the fast path takes,
@@ -88,9 +92,7 @@ pub fn parse_text(text: &str, format: Format) -> Option<ParseResult> {
     match format {
         Format::Okta => okta_fast::parse_str(text, false),
         // Only Okta has a fast path: don't make other vendors' records pay for a typed attempt.
-        Format::Auto if memchr::memmem::find(text.as_bytes(), b"\"eventType\"").is_some() => {
-            okta_fast::parse_str(text, true)
-        }
+        Format::Auto if EVENT_TYPE_KEY.find(text.as_bytes()).is_some() => okta_fast::parse_str(text, true),
         _ => None,
     }
 }
