@@ -4,7 +4,7 @@
 //! Building a `serde_json::Value` (a map and an owned string per key and value) costs more than
 //! the rest of parsing a LogEvent together; here the fields [`okta`](super::okta) reads are
 //! deserialised straight from the text, borrowed where the JSON has no escapes, everything else
-//! only validated. The result feeds the same [`build`] as the `Value` path, so the events are the
+//! only validated. The result feeds the same `okta::build` as the `Value` path, so the events are the
 //! same by construction.
 //!
 //! The fast path only *accepts* records the `Value` path reads the same way, and declines
