@@ -20,7 +20,7 @@ use std::io::{self, BufRead};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::parse::{self, FieldError};
+use super::parse::{self, FieldError, ParseResult};
 use super::prefilter::UserFilter;
 use super::{Event, EventId, EventKind, EvidenceError, Format};
 
@@ -350,9 +350,18 @@ fn key_bytes(out: &[u8], chunk: &[u8], base: usize, ks: usize, ke: usize) -> Vec
 
 /// One framed record waiting to be parsed.
 struct Framed {
-    value: Result<Value, EvidenceError>,
+    value: Result<Record, EvidenceError>,
     pos: Pos,
     index: Option<u64>,
+}
+
+/// A framed record: JSON to hand to the parsers, or already parsed by a typed fast path.
+// A parsed record is handed out as soon as it is framed (only page elements queue, and they are
+// `Json`): boxing the event would cost an allocation per record for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Record {
+    Json(Value),
+    Parsed(ParseResult),
 }
 
 /// Where the framer is.
@@ -501,7 +510,7 @@ impl<R: BufRead> RecordReader<R> {
                 if value.is_err() {
                     self.scan.skip_line()?;
                 }
-                Ok(Some(Framed { value, pos: start, index: None }))
+                Ok(Some(Framed { value: value.map(Record::Json), pos: start, index: None }))
             }
         }
     }
@@ -521,11 +530,19 @@ impl<R: BufRead> RecordReader<R> {
             // Validating the line's UTF-8 once is cheaper than serde_json checking every string;
             // invalid UTF-8 goes to the scanner path, which reports it as before.
             let Ok(text) = std::str::from_utf8(line) else { return Ok(None) };
-            let Ok(value) = serde_json::from_str::<Value>(text) else { return Ok(None) };
-            if might_be_page(&value) {
-                return Ok(None);
-            }
-            Some(Framed { value: Ok(value), pos: start, index: None })
+            // A typed parse straight into the event when the format has one (Okta's API shape);
+            // it declines anything it would not read exactly as the `Value` path does.
+            let record = match parse::parse_text(text, self.format) {
+                Some(parsed) => Record::Parsed(parsed),
+                None => {
+                    let Ok(value) = serde_json::from_str::<Value>(text) else { return Ok(None) };
+                    if might_be_page(&value) {
+                        return Ok(None);
+                    }
+                    Record::Json(value)
+                }
+            };
+            Some(Framed { value: Ok(record), pos: start, index: None })
         };
         self.scan.input.consume(end + 1);
         self.scan.pos = Pos { line: self.scan.pos.line + 1, col: 1 };
@@ -547,7 +564,7 @@ impl<R: BufRead> RecordReader<R> {
                     pos = pos.after(&buf[from..s]);
                     from = s;
                     let value = self.parse_bytes(&buf[s..e], pos);
-                    self.pending.push_back(Framed { value, pos, index: Some(index as u64) });
+                    self.pending.push_back(Framed { value: value.map(Record::Json), pos, index: Some(index as u64) });
                 }
                 self.state = State::Array { index: track.elems.len() as u64, in_page: true };
                 None
@@ -569,11 +586,15 @@ impl<R: BufRead> RecordReader<R> {
                                 pos = pos.after(&buf[from..s]);
                                 from = s;
                             }
-                            self.pending.push_back(Framed { value: Ok(item), pos, index: Some(index as u64) });
+                            self.pending.push_back(Framed {
+                                value: Ok(Record::Json(item)),
+                                pos,
+                                index: Some(index as u64),
+                            });
                         }
                         None
                     }
-                    (Ok(value), _) => Some(Framed { value: Ok(value), pos: start, index: None }),
+                    (Ok(value), _) => Some(Framed { value: Ok(Record::Json(value)), pos: start, index: None }),
                     (Err(e), _) => {
                         self.scan.skip_line()?;
                         Some(Framed { value: Err(e), pos: start, index: None })
@@ -637,7 +658,7 @@ impl<R: BufRead> RecordReader<R> {
                         });
                     }
                 }
-                Ok(Some(Framed { value, pos: start, index: Some(index) }))
+                Ok(Some(Framed { value: value.map(Record::Json), pos: start, index: Some(index) }))
             }
         }
     }
@@ -706,12 +727,13 @@ impl<R: BufRead> Iterator for RecordReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let Framed { value, pos, index } = self.next_framed()?;
-            let value = match value {
-                Ok(v) => v,
+            let parsed = match value {
+                Ok(Record::Json(v)) => parse::parse_record(&v, self.format),
+                Ok(Record::Parsed(parsed)) => parsed,
                 Err(e) => return Some(Err(e)),
             };
             self.stats.records += 1;
-            match parse::parse_record(&value, self.format) {
+            match parsed {
                 Ok(Some(mut event)) => {
                     self.assign_id(&mut event, pos, index);
                     self.stats.events += 1;

@@ -15,7 +15,9 @@
 
 use serde_json::Value;
 
-use super::fields::{self, array_at, bool_at, f64_at, path, str_at, u32_at};
+use chrono::{DateTime, Utc};
+
+use super::fields::{self, array_at, bool_at, f64_at, path, str_at};
 use super::{FieldError, ParseResult};
 use crate::evidence::{
     Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, Target, UserId,
@@ -51,12 +53,200 @@ fn parse_api(r: &Value) -> ParseResult {
     let event_type = str_at(r, &["eventType"]).ok_or_else(|| FieldError::new("eventType", "missing event type"))?;
     // Panther keeps its own copy of the event time when a test fixture drops `published`.
     let time = fields::required_time(r, &[&["published"], &["p_event_time"]])?;
-    let outcome = outcome(r);
-    let kind = kind(r, event_type, &outcome);
+    // Sentinel stores the target list as JSON text: only `targets` and the profile-change check
+    // read it then; attribution and the typed lookups go by a real array.
+    let (listed, owned);
+    let items: &[Value] = match path(r, &["target"]) {
+        Some(Value::Array(items)) => {
+            listed = true;
+            items
+        }
+        _ => {
+            listed = false;
+            owned = array_at(r, &["target"]);
+            &owned
+        }
+    };
+    let first_hop = match path(r, &["request", "ipChain"]) {
+        Some(Value::Array(hops)) => hops.first(),
+        _ => None,
+    };
+    let dbg = path(r, &["debugContext", "debugData"]);
+    let debug = |key: &str| str_at(r, &["debugContext", "debugData", key]);
+    let fields = Fields {
+        event_type,
+        time,
+        outcome_result: str_at(r, &["outcome", "result"]),
+        outcome_reason: str_at(r, &["outcome", "reason"]),
+        actor_id: str_at(r, &["actor", "alternateId"]),
+        actor_type: str_at(r, &["actor", "type"]),
+        actor_display_name: str_at(r, &["actor", "displayName"]),
+        uuid: str_at(r, &["uuid"]),
+        raw_user_agent: str_at(r, &["client", "userAgent", "rawUserAgent"]),
+        device_id: str_at(r, &["device", "id"]),
+        external_session_id: str_at(r, &["authenticationContext", "externalSessionId"]),
+        credential_type: str_at(r, &["authenticationContext", "credentialType"]),
+        debug: DebugFields {
+            factor: debug("factor"),
+            factor_type: debug("factorType"),
+            privilege_granted: debug("privilegeGranted"),
+            grant_type: debug("grantType"),
+            client_id: debug("clientId"),
+            granted_scopes: debug("grantedScopes"),
+            changed_attributes: debug("changedAttributes"),
+            dt_hash: debug("dtHash"),
+        },
+        targets: items.iter().map(target_fields).collect(),
+        targets_listed: listed,
+        client_ip: str_at(r, &["client", "ipAddress"]),
+        client_geo: path(r, &["client", "geographicalContext"]).map(geo_fields),
+        hop_ip: first_hop.and_then(|h| str_at(h, &["ip"])),
+        hop_geo: first_hop.and_then(|h| path(h, &["geographicalContext"])).map(geo_fields),
+        as_number: f64_at(r, &["securityContext", "asNumber"]),
+        as_org: str_at(r, &["securityContext", "asOrg"]),
+        isp: str_at(r, &["securityContext", "isp"]),
+        is_proxy: bool_at(r, &["securityContext", "isProxy"]),
+        risk_debug: risk_source(dbg.and_then(|d| fields::get(d, "risk"))),
+        risk_log_only: risk_source(dbg.and_then(|d| fields::get(d, "logOnlySecurityData"))),
+        risk_security: str_at(r, &["securityContext", "risk", "level"]),
+    };
+    Ok(build(&fields))
+}
 
-    let actor = principal(r, &["actor"]);
-    let target_user = target_user(r);
-    let actor_is_user = str_at(r, &["actor", "type"]).is_none_or(|t| t == "User");
+fn target_fields(t: &Value) -> TargetFields<'_> {
+    let mut changed_keys = Vec::new();
+    for side in ["from", "to"] {
+        if let Some(Value::Object(m)) = path(t, &["changeDetails", side]) {
+            changed_keys.extend(m.keys().map(String::as_str));
+        }
+    }
+    TargetFields {
+        kind: str_at(t, &["type"]),
+        id: str_at(t, &["id"]),
+        alternate_id: str_at(t, &["alternateId"]),
+        display_name: str_at(t, &["displayName"]),
+        public_client_app: str_at(t, &["detailEntry", "publicclientapp"]),
+        changed_keys,
+    }
+}
+
+fn geo_fields(g: &Value) -> GeoFields<'_> {
+    GeoFields {
+        lat: f64_at(g, &["geolocation", "lat"]),
+        lon: f64_at(g, &["geolocation", "lon"]),
+        city: str_at(g, &["city"]),
+        state: str_at(g, &["state"]),
+        country: str_at(g, &["country"]),
+    }
+}
+
+fn risk_source(v: Option<&Value>) -> RiskSource<'_> {
+    match v {
+        Some(Value::String(s)) => RiskSource::Text(s),
+        Some(v @ Value::Object(_)) => {
+            RiskSource::Object { risk_level: str_at(v, &["risk", "level"]), level: str_at(v, &["level"]) }
+        }
+        _ => RiskSource::Absent,
+    }
+}
+
+/// What the parser reads from one LogEvent, however it was decoded: the `Value` path above and
+/// the typed fast path ([`super::okta_fast`]) both fill it and [`build`] makes the [`Event`], so
+/// the two cannot drift apart. Strings follow [`fields::str_at`] (empty and `"null"` are absent),
+/// numbers [`fields::f64_at`], booleans [`fields::bool_at`].
+pub(super) struct Fields<'a> {
+    pub event_type: &'a str,
+    pub time: DateTime<Utc>,
+    pub outcome_result: Option<&'a str>,
+    pub outcome_reason: Option<&'a str>,
+    pub actor_id: Option<&'a str>,
+    pub actor_type: Option<&'a str>,
+    pub actor_display_name: Option<&'a str>,
+    pub uuid: Option<&'a str>,
+    pub raw_user_agent: Option<&'a str>,
+    pub device_id: Option<&'a str>,
+    pub external_session_id: Option<&'a str>,
+    pub credential_type: Option<&'a str>,
+    pub debug: DebugFields<'a>,
+    pub targets: Vec<TargetFields<'a>>,
+    /// `target` is a JSON array (not JSON text): only then do attribution, the factor, the app
+    /// and the consent read the targets.
+    pub targets_listed: bool,
+    pub client_ip: Option<&'a str>,
+    /// `client.geographicalContext` when present and not null (even if empty).
+    pub client_geo: Option<GeoFields<'a>>,
+    /// `ip` of the first hop of `request.ipChain`.
+    pub hop_ip: Option<&'a str>,
+    pub hop_geo: Option<GeoFields<'a>>,
+    pub as_number: Option<f64>,
+    pub as_org: Option<&'a str>,
+    pub isp: Option<&'a str>,
+    pub is_proxy: Option<bool>,
+    /// `debugContext.debugData.risk` and `.logOnlySecurityData`.
+    pub risk_debug: RiskSource<'a>,
+    pub risk_log_only: RiskSource<'a>,
+    /// `securityContext.risk.level`.
+    pub risk_security: Option<&'a str>,
+}
+
+/// The `debugContext.debugData` entries the parser reads.
+#[derive(Default)]
+pub(super) struct DebugFields<'a> {
+    pub factor: Option<&'a str>,
+    pub factor_type: Option<&'a str>,
+    pub privilege_granted: Option<&'a str>,
+    pub grant_type: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub granted_scopes: Option<&'a str>,
+    pub changed_attributes: Option<&'a str>,
+    pub dt_hash: Option<&'a str>,
+}
+
+/// One element of `target`.
+pub(super) struct TargetFields<'a> {
+    pub kind: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub alternate_id: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    /// `detailEntry.publicclientapp` (consent grants).
+    pub public_client_app: Option<&'a str>,
+    /// The keys of `changeDetails.from` and `.to` (profile changes).
+    pub changed_keys: Vec<&'a str>,
+}
+
+/// A `geographicalContext`.
+#[derive(Clone, Copy, Default)]
+pub(super) struct GeoFields<'a> {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub city: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub country: Option<&'a str>,
+}
+
+/// A risk entry of `debugData`: text (`{level=HIGH}`), an object (`{"risk": {"level": ..}}` or
+/// `{"level": ..}`), or anything else (absent).
+#[derive(Clone, Copy)]
+pub(super) enum RiskSource<'a> {
+    Absent,
+    Text(&'a str),
+    Object { risk_level: Option<&'a str>, level: Option<&'a str> },
+}
+
+fn not_unknown(s: &&str) -> bool {
+    !s.eq_ignore_ascii_case("unknown")
+}
+
+/// The [`Event`] of one LogEvent (`None` when it names no user).
+pub(super) fn build(f: &Fields<'_>) -> Option<Event> {
+    let event_type = f.event_type;
+    let outcome = outcome(f);
+    let kind = kind(f, event_type, &outcome);
+
+    // `actor.alternateId` names someone unless Okta logged `unknown` (username never read).
+    let actor = f.actor_id.filter(not_unknown);
+    let target_user = target_user(f);
+    let actor_is_user = f.actor_type.is_none_or(|t| t == "User");
     let (user, actor) = match (subject_is_target(event_type, &kind), target_user, actor) {
         // A role grant is filed under the account that *made* it (with itself as actor, so the
         // detector can tell "gave" from "received"): a compromised admin creating a backdoor
@@ -65,13 +255,13 @@ fn parse_api(r: &Value) -> ParseResult {
             (actor, Some(UserId::new(actor)))
         }
         (true, Some(target), actor) => {
-            let actor = actor.or_else(|| str_at(r, &["actor", "displayName"]));
+            let actor = actor.or(f.actor_display_name);
             let actor = actor.filter(|a| !a.eq_ignore_ascii_case(target)).map(UserId::new);
             (target, actor)
         }
         (_, _, Some(actor)) if actor_is_user => (actor, None),
         // A system principal or client app acting on no user is attributable to nobody.
-        _ => return Ok(None),
+        _ => return None,
     };
 
     let interactive = match &kind {
@@ -80,45 +270,37 @@ fn parse_api(r: &Value) -> ParseResult {
         _ if event_type.starts_with("app.oauth2.") && event_type.contains(".token.") => Some(false),
         _ => None,
     };
-    let uuid = str_at(r, &["uuid"]);
-    let mut event = Event::new(uuid.unwrap_or_default(), time, user, kind, outcome);
-    event.network = network(r);
-    event.user_agent = str_at(r, &["client", "userAgent", "rawUserAgent"])
-        .filter(|ua| !ua.eq_ignore_ascii_case("unknown"))
-        .map(str::to_owned);
-    event.device_id =
-        str_at(r, &["device", "id"]).or_else(|| str_at(r, &["debugContext", "debugData", "dtHash"])).map(str::to_owned);
-    event.session_id = str_at(r, &["authenticationContext", "externalSessionId"])
-        .filter(|s| !s.eq_ignore_ascii_case("unknown"))
-        .map(str::to_owned);
-    event.targets = targets(r);
+    let uuid = f.uuid;
+    let mut event = Event::new(uuid.unwrap_or_default(), f.time, user, kind, outcome);
+    event.network = network(f);
+    event.user_agent = f.raw_user_agent.filter(not_unknown).map(str::to_owned);
+    event.device_id = f.device_id.or(f.debug.dt_hash).map(str::to_owned);
+    event.session_id = f.external_session_id.filter(not_unknown).map(str::to_owned);
+    event.targets = f.targets.iter().map(target).collect();
     event.app = match &event.kind {
         EventKind::OAuthGrant { app, .. } => Some(app.clone()),
-        _ => app_target(r).map(str::to_owned),
+        _ => app_target(f).map(str::to_owned),
     };
     event.interactive = interactive;
-    event.risk = risk(r);
+    event.risk = risk(f);
     event.actor = actor;
     event.vendor =
         VendorRef { format: Format::Okta, event_type: event_type.to_owned(), event_id: uuid.map(str::to_owned) };
-    Ok(Some(event))
+    Some(event)
 }
 
-/// `actor.alternateId` (or a target's), when it names someone: Okta logs `unknown` when the
-/// username was never read.
-fn principal<'a>(r: &'a Value, keys: &[&str]) -> Option<&'a str> {
-    let mut full = keys.to_vec();
-    full.push("alternateId");
-    str_at(r, &full).filter(|id| !id.eq_ignore_ascii_case("unknown"))
+/// The targets attribution and the typed lookups read (see [`Fields::targets_listed`]).
+fn listed<'f, 'a>(f: &'f Fields<'a>) -> &'f [TargetFields<'a>] {
+    if f.targets_listed {
+        &f.targets
+    } else {
+        &[]
+    }
 }
 
 /// The first `User` target's login.
-fn target_user(r: &Value) -> Option<&str> {
-    let Some(Value::Array(targets)) = path(r, &["target"]) else { return None };
-    targets
-        .iter()
-        .filter(|t| str_at(t, &["type"]) == Some("User"))
-        .find_map(|t| str_at(t, &["alternateId"]).filter(|id| !id.eq_ignore_ascii_case("unknown")))
+fn target_user<'a>(f: &Fields<'a>) -> Option<&'a str> {
+    listed(f).iter().filter(|t| t.kind == Some("User")).find_map(|t| t.alternate_id.filter(not_unknown))
 }
 
 /// Kinds that change a user account: done by an admin, they concern the target user.
@@ -139,35 +321,28 @@ fn subject_is_target(event_type: &str, kind: &EventKind) -> bool {
 
 /// SUCCESS / ALLOW succeed; FAILURE / DENY fail; CHALLENGE challenges; the rest
 /// (SKIPPED, UNKNOWN, RATE_LIMIT, UNANSWERED, ...) is unknown.
-fn outcome(r: &Value) -> Outcome {
-    let result = match str_at(r, &["outcome", "result"]).map(str::to_ascii_uppercase).as_deref() {
+fn outcome(f: &Fields<'_>) -> Outcome {
+    let result = match f.outcome_result.map(str::to_ascii_uppercase).as_deref() {
         Some("SUCCESS" | "ALLOW") => OutcomeResult::Success,
         Some("FAILURE" | "DENY") => OutcomeResult::Failure,
         Some("CHALLENGE") => OutcomeResult::Challenge,
         _ => OutcomeResult::Unknown,
     };
-    Outcome { result, reason: str_at(r, &["outcome", "reason"]).map(str::to_owned) }
-}
-
-fn debug<'a>(r: &'a Value, key: &str) -> Option<&'a str> {
-    str_at(r, &["debugContext", "debugData", key])
+    Outcome { result, reason: f.outcome_reason.map(str::to_owned) }
 }
 
 /// The factor an MFA event concerns, as Okta names it (`OKTA_VERIFY_PUSH`, `SMS_FACTOR`, ...).
-fn factor(r: &Value) -> Option<String> {
-    if let Some(f) = debug(r, "factor").or_else(|| debug(r, "factorType")) {
-        return Some(f.to_owned());
+fn factor(f: &Fields<'_>) -> Option<String> {
+    if let Some(factor) = f.debug.factor.or(f.debug.factor_type) {
+        return Some(factor.to_owned());
     }
-    if let Some(Value::Array(targets)) = path(r, &["target"]) {
-        let enrollment = targets
-            .iter()
-            .find(|t| matches!(str_at(t, &["type"]), Some("AuthenticatorEnrollment" | "Factor" | "Authenticator")));
-        if let Some(name) = enrollment.and_then(|t| str_at(t, &["displayName"])) {
-            return Some(name.to_owned());
-        }
+    let enrollment =
+        listed(f).iter().find(|t| matches!(t.kind, Some("AuthenticatorEnrollment" | "Factor" | "Authenticator")));
+    if let Some(name) = enrollment.and_then(|t| t.display_name) {
+        return Some(name.to_owned());
     }
     // `User reset FIDO_WEBAUTHN factor`: the word before "factor".
-    let reason = str_at(r, &["outcome", "reason"])?;
+    let reason = f.outcome_reason?;
     let words: Vec<&str> = reason.split_whitespace().collect();
     words
         .windows(2)
@@ -175,7 +350,7 @@ fn factor(r: &Value) -> Option<String> {
         .map(|w| w[0].to_owned())
 }
 
-fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
+fn kind(f: &Fields<'_>, event_type: &str, outcome: &Outcome) -> EventKind {
     let et = event_type.to_ascii_lowercase();
     let mfa_verdict = |factor: Option<String>| match outcome.result {
         OutcomeResult::Success => EventKind::MfaApproved { factor },
@@ -194,15 +369,14 @@ fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
         | "user.authentication.auth_via_iwa"
         | "user.authentication.auth_via_richclient" => EventKind::Login,
         // Both also record password checks; those are sign-in attempts, not MFA.
-        "user.authentication.auth_via_mfa" | "user.authentication.verify" => match factor(r) {
-            Some(f) if f.to_ascii_uppercase().contains("PASSWORD") => EventKind::Login,
+        "user.authentication.auth_via_mfa" | "user.authentication.verify" => match factor(f) {
+            Some(factor) if factor.to_ascii_uppercase().contains("PASSWORD") => EventKind::Login,
             None if et == "user.authentication.verify"
-                && str_at(r, &["authenticationContext", "credentialType"])
-                    .is_some_and(|c| c.eq_ignore_ascii_case("PASSWORD")) =>
+                && f.credential_type.is_some_and(|c| c.eq_ignore_ascii_case("PASSWORD")) =>
             {
                 EventKind::Login
             }
-            f => mfa_verdict(f),
+            factor => mfa_verdict(factor),
         },
         "user.session.end" | "logout" => EventKind::Logout,
         "system.push.send_factor_verify_push" => EventKind::MfaChallengeSent { factor: Some("push".into()) },
@@ -214,27 +388,29 @@ fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
             EventKind::MfaDenied { factor: Some("push".into()) }
         }
         // `update` changes a factor's details (a new phone number): as good as a new factor.
-        "user.mfa.factor.activate" | "user.mfa.factor.update" => EventKind::MfaFactorEnrolled { factor: factor(r) },
+        "user.mfa.factor.activate" | "user.mfa.factor.update" => EventKind::MfaFactorEnrolled { factor: factor(f) },
         "user.mfa.factor.deactivate" | "system.mfa.factor.deactivate" => {
-            EventKind::MfaFactorRemoved { factor: factor(r) }
+            EventKind::MfaFactorRemoved { factor: factor(f) }
         }
         "user.mfa.factor.reset_all" => EventKind::MfaFactorReset,
         "user.account.update_password" => EventKind::PasswordChange,
         "user.account.reset_password" => EventKind::PasswordReset,
         "user.account.update_secondary_email" => EventKind::RecoveryChange { channel: RecoveryChannel::Email },
         "user.account.update_phone" => EventKind::RecoveryChange { channel: RecoveryChannel::Phone },
-        "user.account.update_profile" => match recovery_channel(r) {
+        "user.account.update_profile" => match recovery_channel(f) {
             Some(channel) => EventKind::RecoveryChange { channel },
             None => EventKind::Other,
         },
         "user.account.privilege.grant" | "group.privilege.grant" => EventKind::PrivilegeGrant {
-            role: debug(r, "privilegeGranted")
-                .or_else(|| targets_of(r, &["Group", "UserGroup"]).find_map(|t| str_at(t, &["displayName"])))
+            role: f
+                .debug
+                .privilege_granted
+                .or_else(|| targets_of(f, &["Group", "UserGroup"]).find_map(|t| t.display_name))
                 .map(str::to_owned),
         },
         "user.account.lock" | "user.account.lock.limit" => EventKind::AccountLocked,
-        "app.oauth2.as.consent.grant" | "app.oauth2.consent.grant" => oauth_grant(r),
-        _ if et.contains("refresh_token") || debug(r, "grantType") == Some("refresh_token") => EventKind::TokenRefresh,
+        "app.oauth2.as.consent.grant" | "app.oauth2.consent.grant" => oauth_grant(f),
+        _ if et.contains("refresh_token") || f.debug.grant_type == Some("refresh_token") => EventKind::TokenRefresh,
         "security.threat.detected"
         | "security.request.blocked"
         | "security.session.detect_client_roaming"
@@ -255,20 +431,14 @@ fn kind(r: &Value, event_type: &str, outcome: &Outcome) -> EventKind {
 
 /// Which recovery channel a profile update touched, when the log shows it
 /// (`debugData.changedAttributes`, or a target's `changeDetails`).
-fn recovery_channel(r: &Value) -> Option<RecoveryChannel> {
+fn recovery_channel(f: &Fields<'_>) -> Option<RecoveryChannel> {
     let mut changed = String::new();
-    if let Some(attrs) = debug(r, "changedAttributes") {
+    if let Some(attrs) = f.debug.changed_attributes {
         changed.push_str(attrs);
     }
-    for t in array_at(r, &["target"]) {
-        for side in ["from", "to"] {
-            if let Some(Value::Object(m)) = path(&t, &["changeDetails", side]) {
-                for k in m.keys() {
-                    changed.push(',');
-                    changed.push_str(k);
-                }
-            }
-        }
+    for key in f.targets.iter().flat_map(|t| &t.changed_keys) {
+        changed.push(',');
+        changed.push_str(key);
     }
     let changed = changed.to_ascii_lowercase();
     if changed.contains("secondemail") {
@@ -282,26 +452,25 @@ fn recovery_channel(r: &Value) -> Option<RecoveryChannel> {
     }
 }
 
-fn targets_of<'a>(r: &'a Value, kinds: &'a [&str]) -> impl Iterator<Item = &'a Value> + 'a {
-    let items = match path(r, &["target"]) {
-        Some(Value::Array(items)) => items.as_slice(),
-        _ => &[],
-    };
-    items.iter().filter(move |t| str_at(t, &["type"]).is_some_and(|k| kinds.contains(&k)))
+fn targets_of<'f, 'a>(
+    f: &'f Fields<'a>,
+    kinds: &'static [&'static str],
+) -> impl Iterator<Item = &'f TargetFields<'a>> + 'f {
+    listed(f).iter().filter(move |t| t.kind.is_some_and(|k| kinds.contains(&k)))
 }
 
 /// Consent: the app is the client the user consented to; each `ConsentGrant` target is one scope.
-fn oauth_grant(r: &Value) -> EventKind {
-    let app = targets_of(r, &["AppInstance", "PublicClientApp", "Application"])
-        .find_map(|t| str_at(t, &["displayName"]).or_else(|| str_at(t, &["alternateId"])))
-        .or_else(|| debug(r, "clientId"))
-        .or_else(|| targets_of(r, &["ConsentGrant"]).find_map(|t| str_at(t, &["detailEntry", "publicclientapp"])))
+fn oauth_grant(f: &Fields<'_>) -> EventKind {
+    let app = targets_of(f, &["AppInstance", "PublicClientApp", "Application"])
+        .find_map(|t| t.display_name.or(t.alternate_id))
+        .or(f.debug.client_id)
+        .or_else(|| targets_of(f, &["ConsentGrant"]).find_map(|t| t.public_client_app))
         .unwrap_or("unknown")
         .to_owned();
     let mut scopes: Vec<String> =
-        targets_of(r, &["ConsentGrant"]).filter_map(|t| str_at(t, &["displayName"])).map(str::to_owned).collect();
+        targets_of(f, &["ConsentGrant"]).filter_map(|t| t.display_name).map(str::to_owned).collect();
     if scopes.is_empty() {
-        if let Some(granted) = debug(r, "grantedScopes") {
+        if let Some(granted) = f.debug.granted_scopes {
             scopes = granted.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
         }
     }
@@ -309,79 +478,59 @@ fn oauth_grant(r: &Value) -> EventKind {
 }
 
 /// The app a sign-in or SSO went to.
-fn app_target(r: &Value) -> Option<&str> {
-    targets_of(r, &["AppInstance"]).find_map(|t| str_at(t, &["displayName"]).or_else(|| str_at(t, &["alternateId"])))
+fn app_target<'a>(f: &Fields<'a>) -> Option<&'a str> {
+    targets_of(f, &["AppInstance"]).find_map(|t| t.display_name.or(t.alternate_id))
 }
 
-fn targets(r: &Value) -> Vec<Target> {
-    let Some(Value::Array(items)) = path(r, &["target"]) else {
-        // Sentinel stores the list as JSON text.
-        return array_at(r, &["target"]).iter().map(target).collect();
-    };
-    items.iter().map(target).collect()
-}
-
-fn target(t: &Value) -> Target {
+fn target(t: &TargetFields<'_>) -> Target {
     Target {
-        kind: str_at(t, &["type"]).map(str::to_owned),
-        id: str_at(t, &["id"]).map(str::to_owned),
-        name: str_at(t, &["alternateId"])
-            .filter(|n| !n.eq_ignore_ascii_case("unknown"))
-            .or_else(|| str_at(t, &["displayName"]))
-            .map(str::to_owned),
+        kind: t.kind.map(str::to_owned),
+        id: t.id.map(str::to_owned),
+        name: t.alternate_id.filter(not_unknown).or(t.display_name).map(str::to_owned),
     }
 }
 
 /// Client IP, geo and AS. `client.ipAddress` is the address Okta attributes the request to; the
 /// first hop of `request.ipChain` stands in when it is missing.
-fn network(r: &Value) -> Network {
-    let first_hop = match path(r, &["request", "ipChain"]) {
-        Some(Value::Array(hops)) => hops.first(),
-        _ => None,
+fn network(f: &Fields<'_>) -> Network {
+    let (ip, geo_src) = match f.client_ip.and_then(fields::parse_ip) {
+        Some(ip) => (Some(ip), f.client_geo.or(f.hop_geo)),
+        None => (f.hop_ip.and_then(fields::parse_ip), f.hop_geo),
     };
-    let hop_geo = first_hop.and_then(|h| path(h, &["geographicalContext"]));
-    let (ip, geo_src) = match str_at(r, &["client", "ipAddress"]).and_then(fields::parse_ip) {
-        Some(ip) => (Some(ip), path(r, &["client", "geographicalContext"]).or(hop_geo)),
-        None => (first_hop.and_then(|h| str_at(h, &["ip"])).and_then(fields::parse_ip), hop_geo),
-    };
-    let geo = geo_src.map(geo);
+    let geo = geo_src.map(|g| Geo {
+        lat: g.lat,
+        lon: g.lon,
+        city: g.city.map(str::to_owned),
+        region: g.state.map(str::to_owned),
+        country: g.country.map(str::to_owned),
+        accuracy_radius_km: None,
+    });
+    // A whole-number AS fitting in u32, as `fields::u32_at` reads it.
+    let asn = f
+        .as_number
+        .filter(|x| x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(x))
+        .map(|x| x as u32)
+        .filter(|&n| n != 0);
     Network {
         ip,
         geo: geo.filter(|g| g != &Geo::default()),
-        asn: u32_at(r, &["securityContext", "asNumber"]).filter(|&n| n != 0),
-        as_org: str_at(r, &["securityContext", "asOrg"])
-            .or_else(|| str_at(r, &["securityContext", "isp"]))
-            .map(str::to_owned),
-        is_proxy: bool_at(r, &["securityContext", "isProxy"]),
+        asn,
+        as_org: f.as_org.or(f.isp).map(str::to_owned),
+        is_proxy: f.is_proxy,
         is_tor: None,
         is_hosting: None,
     }
 }
 
-fn geo(g: &Value) -> Geo {
-    Geo {
-        lat: f64_at(g, &["geolocation", "lat"]),
-        lon: f64_at(g, &["geolocation", "lon"]),
-        city: str_at(g, &["city"]).map(str::to_owned),
-        region: str_at(g, &["state"]).map(str::to_owned),
-        country: str_at(g, &["country"]).map(str::to_owned),
-        accuracy_radius_km: None,
-    }
-}
-
 /// Okta's own risk rating: `debugData.risk` (`{reasons=..., level=HIGH}`), `logOnlySecurityData`
 /// (an object or JSON text with `risk.level`), or `securityContext.risk.level`.
-fn risk(r: &Value) -> Option<RiskLevel> {
-    let dbg = path(r, &["debugContext", "debugData"]);
-    let from_text = |v: &Value| match v {
-        Value::String(s) => risk_from_text(s),
-        Value::Object(_) => str_at(v, &["risk", "level"]).or_else(|| str_at(v, &["level"])).and_then(risk_from_text),
-        _ => None,
+fn risk(f: &Fields<'_>) -> Option<RiskLevel> {
+    let from = |s: RiskSource<'_>| match s {
+        RiskSource::Text(t) => risk_from_text(t),
+        RiskSource::Object { risk_level, level } => risk_level.or(level).and_then(risk_from_text),
+        RiskSource::Absent => None,
     };
-    dbg.and_then(|d| fields::get(d, "risk"))
-        .and_then(from_text)
-        .or_else(|| dbg.and_then(|d| fields::get(d, "logOnlySecurityData")).and_then(from_text))
-        .or_else(|| str_at(r, &["securityContext", "risk", "level"]).and_then(risk_from_text))
+    from(f.risk_debug).or_else(|| from(f.risk_log_only)).or_else(|| f.risk_security.and_then(risk_from_text))
 }
 
 /// Reads the level out of Okta's text forms: `HIGH`, `{level=HIGH, reasons=...}`,
