@@ -176,6 +176,17 @@ pub(crate) async fn execute(p: &Ports, case: &CaseId, action: &Action, now: Date
     if let Err(e) = journal(p, case, action, started, now).await {
         return not_sent("journal write failed, nothing sent", &e);
     }
+    // Already in the expected post-state (the sessions call also revoked the tokens, the rule
+    // was deleted by hand): nothing to send. A password reset never qualifies: its check needs
+    // a new credential relative to the state before.
+    if holds(&action.kind, &before, Some(&before)) {
+        let detail = Some("already in the expected post-state: no call sent".to_owned());
+        let done = Line { after: Some(before.clone()), detail, ..Line::status(JournalStatus::Succeeded) };
+        return match journal(p, case, action, done, now).await {
+            Ok(()) => EffectOutcome::Executed { before: Some(before.clone()), after: Some(before) },
+            Err(e) => not_sent("journal write failed, nothing sent", &e),
+        };
+    }
     if let Err(e) = call(p, action).await {
         let status = if e.maybe_executed() { JournalStatus::Unknown } else { JournalStatus::Failed };
         // The call's own error is what matters; a second journal failure adds nothing to it.
