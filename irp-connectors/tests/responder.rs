@@ -634,3 +634,37 @@ async fn an_action_in_flight_at_the_crash_is_verified_on_resume_not_re_sent() {
     assert_eq!(statuses(&done)["disable_account"], ActionStatus::Verified);
     assert_eq!(done.summary.outcome, RunOutcome::Completed);
 }
+
+/// Approves everything, and meanwhile someone deletes the inbox rule by hand.
+struct ApproveWhileRuleVanishes(Shared);
+
+#[async_trait]
+impl irp_connectors::responder::Approver for ApproveWhileRuleVanishes {
+    async fn decide(
+        &self,
+        request: &ApprovalRequest<'_>,
+    ) -> Result<ApprovalResponse, irp_connectors::responder::ApproverError> {
+        if request.pending.iter().any(|p| p.action.kind.name() == "delete_inbox_rule") {
+            self.0.lock().unwrap().rules.clear();
+        }
+        Ok(approve_all(request))
+    }
+}
+
+#[tokio::test]
+async fn an_action_already_in_its_post_state_sends_no_call_and_is_verified() {
+    let w: Shared = Arc::new(Mutex::new(World::new()));
+    let clock = Arc::new(ManualClock::new(t0()));
+    let r = Responder::new(ports(&w), Arc::new(ApproveWhileRuleVanishes(w.clone())), clock.clone())
+        .with_waiter(Arc::new(Jump(clock.clone())));
+    let done = r.run(runbook(&r, CASE, Likelihood::High)).await.unwrap();
+    assert_eq!(statuses(&done)["delete_inbox_rule"], ActionStatus::Verified);
+    let w = w.lock().unwrap();
+    assert_eq!(count(&w.log, "mailbox.delete_inbox_rule alice@example.com rule-1"), 0, "{:#?}", w.log);
+    let succeeded = w
+        .journal
+        .iter()
+        .find(|e| e.status == JournalStatus::Succeeded && e.action["kind"] == "delete_inbox_rule")
+        .unwrap();
+    assert_eq!(succeeded.detail.as_deref(), Some("already in the expected post-state: no call sent"));
+}

@@ -161,6 +161,19 @@ fn not_sent(what: &str, e: &ConnectorError) -> EffectOutcome {
     EffectOutcome::Failed { failure: Failure::refused(format!("{what}: {e}")) }
 }
 
+/// Actions whose post-state a read proves: an account status, or an object's absence.
+fn skippable(kind: &ActionKind) -> bool {
+    matches!(
+        kind,
+        ActionKind::DisableAccount
+            | ActionKind::EnableAccount
+            | ActionKind::RevokeGrant { .. }
+            | ActionKind::DeleteInboxRule { .. }
+            | ActionKind::RemoveFactor { .. }
+            | ActionKind::RemoveMailboxForwarding { .. }
+    )
+}
+
 /// `ExecuteAction`: journal `started` with the state before, call, journal the result with the
 /// state after. A journal write that fails stops the action before the call: an action with no
 /// record of having started must not run.
@@ -176,10 +189,11 @@ pub(crate) async fn execute(p: &Ports, case: &CaseId, action: &Action, now: Date
     if let Err(e) = journal(p, case, action, started, now).await {
         return not_sent("journal write failed, nothing sent", &e);
     }
-    // Already in the expected post-state (the sessions call also revoked the tokens, the rule
-    // was deleted by hand): nothing to send. A password reset never qualifies: its check needs
-    // a new credential relative to the state before.
-    if holds(&action.kind, &before, Some(&before)) {
+    // Already in the expected post-state (the rule was deleted by hand, the account is already
+    // suspended): nothing to send. Only where the read is authoritative: sessions and tokens
+    // cannot be listed everywhere (Okta has no per-user session list, Graph none at all), so an
+    // empty list proves nothing; a password reset needs a new credential relative to before.
+    if skippable(&action.kind) && holds(&action.kind, &before, Some(&before)) {
         let detail = Some("already in the expected post-state: no call sent".to_owned());
         let done = Line { after: Some(before.clone()), detail, ..Line::status(JournalStatus::Succeeded) };
         return match journal(p, case, action, done, now).await {
