@@ -8,12 +8,15 @@
 //! keep a server framework out of the build.
 #![allow(dead_code)]
 
+#[path = "../../irp-connectors/tests/support/wire.rs"]
+mod wire;
+pub use wire::decode;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 pub const OKTA_TOKEN: &str = "00SECRET-okta-api-token-e2e";
@@ -231,42 +234,15 @@ impl Vendors {
     }
 
     async fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let head_end = loop {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p;
-            }
+        let Some(inc) = wire::read(&mut stream).await? else { return Ok(()) };
+        let mut req = Recorded {
+            method: inc.method,
+            path: inc.path,
+            query: inc.query,
+            headers: inc.headers,
+            body: inc.body,
+            status: 0,
         };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-        let mut lines = head.split("\r\n");
-        let mut first = lines.next().unwrap_or_default().split(' ');
-        let method = first.next().unwrap_or_default().to_owned();
-        let target = first.next().unwrap_or_default().to_owned();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let len: usize =
-            headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        let mut body = buf[head_end + 4..].to_vec();
-        while body.len() < len {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-        let (path, query) = match target.split_once('?') {
-            Some((p, q)) => (p.to_owned(), decode_query(q)),
-            None => (target.clone(), Vec::new()),
-        };
-        let mut req = Recorded { method, path, query, headers, body, status: 0 };
         let reply = {
             let mut inner = self.inner.lock().unwrap();
             let reply = inner.answer(&req);
@@ -277,14 +253,9 @@ impl Vendors {
         if let Some(d) = reply.delay {
             tokio::time::sleep(d).await;
         }
-        let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
-        if !reply.body.is_empty() {
-            out.push_str("content-type: application/json\r\n");
-        }
-        out.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", reply.body.len()));
-        stream.write_all(out.as_bytes()).await?;
-        stream.write_all(&reply.body).await?;
-        stream.shutdown().await
+        let json = [("content-type".to_owned(), "application/json".to_owned())];
+        let headers: &[(String, String)] = if reply.body.is_empty() { &[] } else { &json };
+        wire::write(&mut stream, reply.status, headers, &reply.body).await
     }
 }
 
@@ -601,35 +572,6 @@ impl Inner {
             _ => unexpected(req),
         }
     }
-}
-
-fn decode_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-pub fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
-                out.push(u8::from_str_radix(hex, 16).unwrap_or(0));
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One UDM search result: an Okta sign-in as Google SecOps normalises it.

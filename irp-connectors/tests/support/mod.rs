@@ -4,10 +4,11 @@
 //! framework in the build.
 #![allow(dead_code)]
 
+pub mod wire;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// One request as the double received it.
@@ -171,85 +172,16 @@ impl Double {
     }
 
     async fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let head_end = loop {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p;
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-        let mut lines = head.split("\r\n");
-        let mut first = lines.next().unwrap_or_default().split(' ');
-        let method = first.next().unwrap_or_default().to_owned();
-        let target = first.next().unwrap_or_default().to_owned();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let len: usize =
-            headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        let mut body = buf[head_end + 4..].to_vec();
-        while body.len() < len {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-        let (path, query) = match target.split_once('?') {
-            Some((p, q)) => (p.to_owned(), decode_query(q)),
-            None => (target.clone(), Vec::new()),
-        };
-        let req = Recorded { method, path, query, headers, body };
+        let Some(inc) = wire::read(&mut stream).await? else { return Ok(()) };
+        let req =
+            Recorded { method: inc.method, path: inc.path, query: inc.query, headers: inc.headers, body: inc.body };
         self.requests.lock().unwrap().push(req.clone());
         let reply = self.answer(&req);
         if let Some(d) = reply.delay {
             tokio::time::sleep(d).await;
         }
-        let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
-        for (k, v) in &reply.headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", reply.body.len()));
-        stream.write_all(out.as_bytes()).await?;
-        stream.write_all(&reply.body).await?;
-        stream.shutdown().await
+        wire::write(&mut stream, reply.status, &reply.headers, &reply.body).await
     }
-}
-
-fn decode_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
-                out.push(u8::from_str_radix(hex, 16).unwrap());
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }
 
 /// Okta's error body.
