@@ -118,14 +118,26 @@ impl ConfigFile {
     /// Reads `path` and resolves it against its directory.
     pub fn load(path: &Path) -> std::result::Result<LoadedConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        let origin = path.display().to_string();
-        let file: ConfigFile = toml::from_str(&text)
-            .map_err(|e| ConfigError::Invalid { origin: origin.clone(), message: e.to_string() })?;
         let base = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        file.resolve(&origin, &base)
+        Self::from_toml(&text, &path.display().to_string(), &base)
+    }
+
+    /// Parses TOML text (`origin` names it in errors) and resolves it against `base`. A secret
+    /// written as a value is refused: a config file names an environment variable or a file.
+    pub fn from_toml(text: &str, origin: &str, base: &Path) -> std::result::Result<LoadedConfig, ConfigError> {
+        let file: ConfigFile = toml::from_str(text)
+            .map_err(|e| ConfigError::Invalid { origin: origin.to_owned(), message: e.to_string() })?;
+        let loaded = file.resolve(origin, base)?;
+        if loaded.connectors.secrets().iter().any(|s| matches!(s, SecretSource::Value { .. })) {
+            return Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                message: "a secret is written as a value; use { env = \"VAR\" } or { file = \"path\" }".into(),
+            });
+        }
+        Ok(loaded)
     }
 
     /// Resolves relative paths against `base`, loads the policy; `origin` names the config in
@@ -325,6 +337,31 @@ impl ConnectorsConfig {
         }
     }
 
+    /// Every secret source the connectors name.
+    pub fn secrets(&self) -> Vec<&SecretSource> {
+        let mut out = Vec::new();
+        match &self.siem {
+            SiemConfig::Files { .. } => {}
+            SiemConfig::Secops(c) => out.push(&c.token),
+            SiemConfig::OktaSystemLog(c) => out.push(&c.token),
+            SiemConfig::Graph(c) => out.push(&c.client_secret),
+        }
+        match &self.soar {
+            SoarConfig::Sqlite { .. } => {}
+            SoarConfig::Secops(c) => out.push(&c.api_key),
+        }
+        match &self.idp {
+            IdpConfig::Local { .. } => {}
+            IdpConfig::Okta(c) => out.push(&c.token),
+            IdpConfig::Graph(c) => out.push(&c.client_secret),
+        }
+        match &self.mailbox {
+            MailboxConfig::Graph(c) => out.push(&c.client_secret),
+            MailboxConfig::Local { .. } | MailboxConfig::None => {}
+        }
+        out
+    }
+
     /// Creates the connectors. Nothing is called yet: the runbook's Preparation phase checks
     /// each one's health and reports what is not ready.
     ///
@@ -496,6 +533,19 @@ mod tests {
             "[siem]\ntype = \"okta_system_log\"\nbase_url = \"https://a.okta.com\"\ntoken = \"00abc\"\n[soar]\ntype = \"sqlite\"\npath = \"c\"\n[idp]\ntype = \"local\"\npath = \"d\"\n",
         );
         assert!(inline.is_err());
+    }
+
+    #[test]
+    fn secret_values_are_for_programs_not_config_files() {
+        let text = "[siem]\ntype = \"files\"\npaths = []\n[soar]\ntype = \"secops\"\nbase_url = \"https://acme.siemplify-soar.com\"\napi_key = { value = \"SECRET-app-key\" }\n[idp]\ntype = \"local\"\npath = \"d\"\n";
+        let err = ConfigFile::from_toml(text, "irp.toml", Path::new("/etc/irp")).unwrap_err().to_string();
+        assert!(err.contains("use { env") && !err.contains("SECRET-app-key"), "{err}");
+        // The same table as data (a Python dict) is accepted, and the value never prints.
+        let file: ConfigFile = toml::from_str(text).unwrap();
+        let loaded = file.resolve("config", Path::new("/etc/irp")).unwrap();
+        let SoarConfig::Secops(soar) = &loaded.connectors.soar else { panic!("secops") };
+        assert_eq!(soar.api_key.resolve("t").unwrap().expose_secret(), "SECRET-app-key");
+        assert!(!format!("{loaded:?}").contains("SECRET-app-key"));
     }
 
     #[test]

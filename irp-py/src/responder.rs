@@ -47,7 +47,9 @@ fn config_err(error: ConfigError) -> PyIrpErr {
 
 /// `config=`: a dict, TOML text (a `str` with a newline) or a path (`str` or `os.PathLike`),
 /// with the tables of `irp.toml`. Relative paths resolve against the file's directory, or the
-/// current directory for text and dicts.
+/// current directory for text and dicts. Only a dict may carry a secret as a value
+/// (`{"value": ...}`, e.g. from the SOAR platform's vault); text and files name an env var or a
+/// file.
 fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<LoadedConfig> {
     let cwd = || std::env::current_dir().map_err(|e| PyIrpErr::Internal(format!("current directory: {e}")));
     let invalid = |e: &dyn std::fmt::Display| PyIrpErr::Config(format!("config: {e}"));
@@ -56,7 +58,7 @@ fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<LoadedConfig> {
         if !text.contains('\n') {
             return ConfigFile::load(Path::new(text.as_ref())).map_err(config_err);
         }
-        toml::from_str(&text).map_err(|e| invalid(&e))?
+        return ConfigFile::from_toml(&text, "config", &cwd()?).map_err(config_err);
     } else if config.hasattr("__fspath__")? {
         return ConfigFile::load(&config.extract::<PathBuf>()?).map_err(config_err);
     } else if config.is_instance_of::<pyo3::types::PyMapping>() {

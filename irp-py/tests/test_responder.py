@@ -395,7 +395,22 @@ def test_a_vendor_secret_from_a_missing_env_var_is_a_connector_error(
     with pytest.raises(irp.ConnectorError, match="environment variable IRP_TEST_OKTA_TOKEN is not set") as err:
         irp.Responder({**config(demo), "idp": okta}, approver=approve_all)
     assert (err.value.kind, err.value.operation, err.value.retryable) == ("invalid", "okta.config", False)
-    # A secret is never a value in the config.
+    # A bare string is never taken as a secret.
     with pytest.raises(irp.ConfigError) as config_err:
         irp.Responder({**config(demo), "idp": {**okta, "token": "00abc-secret"}}, approver=approve_all)
     assert "00abc-secret" not in str(config_err.value)
+
+
+def test_a_playbook_may_hand_over_a_secret_value_but_a_config_file_may_not(demo: Path) -> None:
+    # From the SOAR platform's vault, as a value: accepted in a dict, never shown.
+    okta = {"type": "okta", "base_url": "https://example.okta.com", "token": {"value": "00abc-vault-secret"}}
+    responder = irp.Responder({**config(demo), "idp": okta}, approver=approve_all)
+    assert "00abc-vault-secret" not in repr(responder)
+    # The same in TOML text (a config file's content) is refused, without echoing it.
+    text = (
+        "[siem]\ntype = \"files\"\npaths = []\n[soar]\ntype = \"sqlite\"\npath = \"c.sqlite\"\n"
+        "[idp]\ntype = \"okta\"\nbase_url = \"https://example.okta.com\"\ntoken = { value = \"00abc-vault-secret\" }\n"
+    )
+    with pytest.raises(irp.ConfigError, match="written as a value") as err:
+        irp.Responder(text, approver=approve_all)
+    assert "00abc-vault-secret" not in str(err.value)

@@ -75,7 +75,8 @@ impl HttpSettings {
 }
 
 /// Where a credential comes from: an environment variable or a file, never the command line
-/// or the config file itself.
+/// or the config file itself; or, handed over programmatically (a Python playbook passing a
+/// value from its platform's vault), the value itself, which config files refuse.
 ///
 /// In TOML: `token = { env = "OKTA_API_TOKEN" }` or `token = { file = "/run/secrets/okta" }`.
 /// A file is read again on every request, so a short-lived token (a Google access token) can be
@@ -94,6 +95,43 @@ pub enum SecretSource {
         /// Path to the file.
         file: PathBuf,
     },
+    /// The value itself (`{"value": "..."}` from Python); refused in config files.
+    Value {
+        /// The secret.
+        value: InlineSecret,
+    },
+}
+
+/// A secret handed over as a value. Equal only to itself (the same handover), so configs can be
+/// compared without ever comparing secret values.
+#[derive(Clone)]
+pub struct InlineSecret(std::sync::Arc<Secret>);
+
+impl InlineSecret {
+    /// Wraps `value`.
+    pub fn new(value: Secret) -> Self {
+        InlineSecret(std::sync::Arc::new(value))
+    }
+}
+
+impl PartialEq for InlineSecret {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for InlineSecret {}
+
+impl std::fmt::Debug for InlineSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<'de> Deserialize<'de> for InlineSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        Secret::deserialize(deserializer).map(InlineSecret::new)
+    }
 }
 
 impl SecretSource {
@@ -111,6 +149,7 @@ impl SecretSource {
                     e.kind()
                 ))
             })?,
+            SecretSource::Value { value } => value.0.expose_secret().to_owned(),
         };
         let value = value.trim();
         if value.is_empty() {
