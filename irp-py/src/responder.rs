@@ -297,6 +297,24 @@ struct Job {
 }
 
 impl Job {
+    /// A copy for one run (the Python callbacks are shared references).
+    fn clone_ref(&self, py: Python<'_>) -> Job {
+        Job {
+            ports: self.ports.clone(),
+            sqlite: self.sqlite.clone(),
+            approver: self.approver.clone_ref(py),
+            on_progress: self.on_progress.as_ref().map(|c| c.clone_ref(py)),
+            policy: self.policy.clone(),
+            state_dir: self.state_dir.clone(),
+            wait: self.wait,
+        }
+    }
+
+    /// `<state_dir>/<case>.state.json`, when there is a state directory.
+    fn state_file(&self, case: &CaseId) -> Option<PathBuf> {
+        self.state_dir.as_ref().map(|dir| StateFiles::new(dir, case).state_path())
+    }
+
     async fn drive(self, start: Start) -> PyIrpResult<PyRunResult> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (case, dry_run) = match &start {
@@ -313,7 +331,7 @@ impl Job {
             Some(dir) if !dry_run => {
                 std::fs::create_dir_all(dir)
                     .map_err(|error| PyIrpErr::Io { path: dir.display().to_string(), error })?;
-                Some(StateFiles::new(dir, &case).state_path())
+                self.state_file(&case)
             }
             _ => None,
         };
@@ -402,31 +420,8 @@ fn finished_result(finished: Finished, file: Option<&Path>) -> PyIrpResult<PyRun
 /// must be created inside the running event loop).
 #[pyclass(frozen, name = "ResponderCore", module = "irp._irp")]
 pub struct PyResponder {
-    ports: Ports,
-    sqlite: Option<PathBuf>,
-    approver: Py<PyAny>,
-    on_progress: Option<Py<PyAny>>,
-    policy: Policy,
-    state_dir: Option<PathBuf>,
-    wait: bool,
-}
-
-impl PyResponder {
-    fn job(&self, py: Python<'_>) -> Job {
-        Job {
-            ports: self.ports.clone(),
-            sqlite: self.sqlite.clone(),
-            approver: self.approver.clone_ref(py),
-            on_progress: self.on_progress.as_ref().map(|c| c.clone_ref(py)),
-            policy: self.policy.clone(),
-            state_dir: self.state_dir.clone(),
-            wait: self.wait,
-        }
-    }
-
-    fn state_file(&self, case: &str) -> Option<PathBuf> {
-        self.state_dir.as_ref().map(|d| StateFiles::new(d, &CaseId(case.to_owned())).state_path())
-    }
+    /// What every run starts from; each `run()` / `resume()` moves a copy into its future.
+    job: Job,
 }
 
 #[pymethods]
@@ -458,7 +453,7 @@ impl PyResponder {
             SoarConfig::Sqlite { path } => Some(path.clone()),
             _ => None,
         };
-        Ok(PyResponder {
+        let job = Job {
             ports,
             sqlite,
             approver: approver.clone().unbind(),
@@ -466,7 +461,8 @@ impl PyResponder {
             policy,
             state_dir: state_dir.or(loaded.state_dir),
             wait: wait_for_monitoring,
-        })
+        };
+        Ok(PyResponder { job })
     }
 
     /// Starts a run for `user_id` in case `case_id` and drives it to its end (or to the
@@ -484,7 +480,8 @@ impl PyResponder {
         if user_id.trim().is_empty() || case_id.trim().is_empty() {
             return Err(PyIrpErr::Value("user_id and case_id must not be empty".into()));
         }
-        if let Some(path) = self.state_file(case_id).filter(|p| !dry_run && p.exists()) {
+        let case = CaseId(case_id.to_owned());
+        if let Some(path) = self.job.state_file(&case).filter(|p| !dry_run && p.exists()) {
             return Err(PyIrpErr::Config(format!(
                 "{} exists: a run for case {case_id} was started before; resume() its state, or move the file away to start over",
                 path.display()
@@ -496,11 +493,11 @@ impl PyResponder {
         };
         let inputs = IncidentInputs {
             user_id: UserId::new(user_id),
-            case_id: CaseId(case_id.to_owned()),
+            case_id: case,
             alert_group_identifiers: alert_group_ids,
             initial_alert_details: details,
         };
-        let job = self.job(py);
+        let job = self.job.clone_ref(py);
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, async move {
             Ok(job.drive(Start::New { inputs, dry_run }).await?)
         })?)
@@ -512,7 +509,7 @@ impl PyResponder {
     fn resume<'py>(&self, py: Python<'py>, state_json: String) -> PyIrpResult<Bound<'py, PyAny>> {
         // Refuse a bad state now, not inside the event loop.
         Runbook::from_json(&state_json)?;
-        let job = self.job(py);
+        let job = self.job.clone_ref(py);
         Ok(pyo3_async_runtimes::tokio::future_into_py(
             py,
             async move { Ok(job.drive(Start::Resume(state_json)).await?) },
@@ -522,17 +519,17 @@ impl PyResponder {
     /// The policy runs start with.
     #[getter]
     fn policy(&self) -> crate::policy::PyPolicy {
-        crate::policy::PyPolicy { inner: self.policy.clone() }
+        crate::policy::PyPolicy { inner: self.job.policy.clone() }
     }
 
     /// Where `<case>.state.json` is written, if anywhere.
     #[getter]
     fn state_dir(&self) -> Option<PathBuf> {
-        self.state_dir.clone()
+        self.job.state_dir.clone()
     }
 
     fn __repr__(&self) -> String {
-        format!("ResponderCore({:?})", self.ports)
+        format!("ResponderCore({:?})", self.job.ports)
     }
 }
 

@@ -36,40 +36,15 @@ pub const GOOD_CLIENT: &str = "0oaGOODslack442nkvQ";
 pub const GOOD_GRANT: &str = "oagGOOD0000000000001";
 pub const GOOD_FACTOR: &str = "opfGOODpush000000001";
 
-/// One request as the double received it.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    pub method: String,
-    /// Path as sent (percent-encoded), without the query.
-    pub path: String,
-    /// Decoded query pairs, in order.
-    pub query: Vec<(String, String)>,
-    /// Header names lower-cased, in order.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// The status the double answered.
-    pub status: u16,
-}
+pub use wire::Recorded;
 
+/// What only the end-to-end tests ask of a request.
 impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-    pub fn query(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-    pub fn json(&self) -> Value {
+    /// The body as JSON, `null` when it is not (the double then answers as the vendor would).
+    pub fn body_json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
-    /// `METHOD path?k=v&...` with decoded values.
-    pub fn line(&self) -> String {
-        let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if q.is_empty() {
-            format!("{} {}", self.method, self.path)
-        } else {
-            format!("{} {}?{}", self.method, self.path, q.join("&"))
-        }
-    }
+
     /// A request that changes vendor state (comments and case closing included).
     pub fn is_mutating(&self) -> bool {
         match self.method.as_str() {
@@ -234,15 +209,7 @@ impl Vendors {
     }
 
     async fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
-        let Some(inc) = wire::read(&mut stream).await? else { return Ok(()) };
-        let mut req = Recorded {
-            method: inc.method,
-            path: inc.path,
-            query: inc.query,
-            headers: inc.headers,
-            body: inc.body,
-            status: 0,
-        };
+        let Some(mut req) = wire::read(&mut stream).await? else { return Ok(()) };
         let reply = {
             let mut inner = self.inner.lock().unwrap();
             let reply = inner.answer(&req);
@@ -546,7 +513,7 @@ impl Inner {
                 Reply::json(200, self.case_details())
             }
             ("POST", "search/CaseSearchEverything") => {
-                let page = req.json()["requestedPage"].as_u64();
+                let page = req.body_json()["requestedPage"].as_u64();
                 let results = match page {
                     Some(0) if self.soar.closed.is_none() => {
                         vec![json!({"id": CASE, "title": format!("Suspicious login {LOGIN}"), "tags": []})]
@@ -558,7 +525,7 @@ impl Inner {
                 Reply::json(200, json!({"results": results, "totalCount": n}))
             }
             ("POST", "cases/comments") => {
-                let body = req.json();
+                let body = req.body_json();
                 if body["case_id"] != json!(CASE) || req.query("format") != Some("snake") {
                     return unexpected(req);
                 }
@@ -566,7 +533,7 @@ impl Inner {
                 Reply::empty(200)
             }
             ("POST", "cases-queue/bulk-operations/ExecuteBulkCloseCase") => {
-                self.soar.closed = Some(req.json());
+                self.soar.closed = Some(req.body_json());
                 Reply::empty(200)
             }
             _ => unexpected(req),

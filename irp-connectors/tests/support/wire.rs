@@ -6,8 +6,9 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// One request off the wire.
-pub struct Incoming {
+/// One request as a double received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
     pub method: String,
     /// Path as sent (percent-encoded), without the query.
     pub path: String,
@@ -16,11 +17,37 @@ pub struct Incoming {
     /// Header names lower-cased, in order.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The status the double answered (0 until it has).
+    pub status: u16,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    pub fn header_count(&self, name: &str) -> usize {
+        self.headers.iter().filter(|(k, _)| k == name).count()
+    }
+    pub fn query(&self, key: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+    /// `METHOD path?k=v&...` with decoded values, for compact exact assertions.
+    pub fn line(&self) -> String {
+        let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if q.is_empty() {
+            format!("{} {}", self.method, self.path)
+        } else {
+            format!("{} {}?{}", self.method, self.path, q.join("&"))
+        }
+    }
 }
 
 /// Reads one request (head, then `content-length` bytes of body); `None` when the client hung
 /// up first.
-pub async fn read(stream: &mut TcpStream) -> std::io::Result<Option<Incoming>> {
+pub async fn read(stream: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -55,7 +82,7 @@ pub async fn read(stream: &mut TcpStream) -> std::io::Result<Option<Incoming>> {
         Some((p, q)) => (p.to_owned(), decode_query(q)),
         None => (target.clone(), Vec::new()),
     };
-    Ok(Some(Incoming { method, path, query, headers, body }))
+    Ok(Some(Recorded { method, path, query, headers, body, status: 0 }))
 }
 
 /// Writes a response with `headers`, `content-length` and `connection: close`, then closes.
