@@ -130,8 +130,8 @@ impl ConfigFile {
     pub fn from_toml(text: &str, origin: &str, base: &Path) -> std::result::Result<LoadedConfig, ConfigError> {
         let file: ConfigFile = toml::from_str(text)
             .map_err(|e| ConfigError::Invalid { origin: origin.to_owned(), message: e.to_string() })?;
-        let loaded = file.resolve(origin, base)?;
-        if loaded.connectors.secrets().iter().any(|s| matches!(s, SecretSource::Value { .. })) {
+        let mut loaded = file.resolve(origin, base)?;
+        if loaded.connectors.secrets_mut().iter().any(|s| matches!(s, SecretSource::Value { .. })) {
             return Err(ConfigError::Invalid {
                 origin: origin.to_owned(),
                 message: "a secret is written as a value; use { env = \"VAR\" } or { file = \"path\" }".into(),
@@ -307,56 +307,51 @@ impl ConnectorsConfig {
                 *p = base.join(&*p);
             }
         };
-        let secret = |s: &mut SecretSource| {
-            if let SecretSource::File { file } = s {
+        for secret in self.secrets_mut() {
+            if let SecretSource::File { file } = secret {
                 at(file);
             }
-        };
+        }
         match &mut self.siem {
             SiemConfig::Files { paths, .. } => paths.iter_mut().for_each(at),
-            SiemConfig::Secops(c) => secret(&mut c.token),
-            SiemConfig::OktaSystemLog(c) => secret(&mut c.token),
-            SiemConfig::Graph(c) => secret(&mut c.client_secret),
+            SiemConfig::Secops(_) | SiemConfig::OktaSystemLog(_) | SiemConfig::Graph(_) => {}
         }
         match &mut self.soar {
             SoarConfig::Sqlite { path } => at(path),
             SoarConfig::Secops(c) => {
-                secret(&mut c.api_key);
                 c.journal_db.as_mut().map(at);
             }
         }
         match &mut self.idp {
             IdpConfig::Local { path } => at(path),
-            IdpConfig::Okta(c) => secret(&mut c.token),
-            IdpConfig::Graph(c) => secret(&mut c.client_secret),
+            IdpConfig::Okta(_) | IdpConfig::Graph(_) => {}
         }
         match &mut self.mailbox {
             MailboxConfig::Local { path } => at(path),
-            MailboxConfig::Graph(c) => secret(&mut c.client_secret),
-            MailboxConfig::None => {}
+            MailboxConfig::Graph(_) | MailboxConfig::None => {}
         }
     }
 
-    /// Every secret source the connectors name.
-    pub fn secrets(&self) -> Vec<&SecretSource> {
+    /// Every secret source the connectors name (one list, for path resolution and checks).
+    fn secrets_mut(&mut self) -> Vec<&mut SecretSource> {
         let mut out = Vec::new();
-        match &self.siem {
+        match &mut self.siem {
             SiemConfig::Files { .. } => {}
-            SiemConfig::Secops(c) => out.push(&c.token),
-            SiemConfig::OktaSystemLog(c) => out.push(&c.token),
-            SiemConfig::Graph(c) => out.push(&c.client_secret),
+            SiemConfig::Secops(c) => out.push(&mut c.token),
+            SiemConfig::OktaSystemLog(c) => out.push(&mut c.token),
+            SiemConfig::Graph(c) => out.push(&mut c.client_secret),
         }
-        match &self.soar {
+        match &mut self.soar {
             SoarConfig::Sqlite { .. } => {}
-            SoarConfig::Secops(c) => out.push(&c.api_key),
+            SoarConfig::Secops(c) => out.push(&mut c.api_key),
         }
-        match &self.idp {
+        match &mut self.idp {
             IdpConfig::Local { .. } => {}
-            IdpConfig::Okta(c) => out.push(&c.token),
-            IdpConfig::Graph(c) => out.push(&c.client_secret),
+            IdpConfig::Okta(c) => out.push(&mut c.token),
+            IdpConfig::Graph(c) => out.push(&mut c.client_secret),
         }
-        match &self.mailbox {
-            MailboxConfig::Graph(c) => out.push(&c.client_secret),
+        match &mut self.mailbox {
+            MailboxConfig::Graph(c) => out.push(&mut c.client_secret),
             MailboxConfig::Local { .. } | MailboxConfig::None => {}
         }
         out

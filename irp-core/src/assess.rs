@@ -341,6 +341,18 @@ impl Assessor {
     }
 }
 
+/// Where the assessment window starts in `sorted` (time order): it spans `policy.window_hours`
+/// up to the last event; everything before it is the baseline look-back.
+pub(crate) fn window_split(sorted: &[Event], policy: &Policy) -> usize {
+    match sorted.last() {
+        Some(last) => {
+            let window_start = last.time - Duration::hours(i64::from(policy.window_hours));
+            sorted.partition_point(|e| e.time < window_start)
+        }
+        None => 0,
+    }
+}
+
 /// Assesses one user's events (any order) against the tenant-wide `population`.
 pub fn assess_user(user: &UserId, mut events: Vec<Event>, population: &Population, policy: &Policy) -> Assessment {
     // Sort by (time, id) and drop exact duplicate ids: the same export read twice, or
@@ -348,14 +360,7 @@ pub fn assess_user(user: &UserId, mut events: Vec<Event>, population: &Populatio
     events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
     events.dedup_by(|a, b| a.id == b.id);
     let considered = events.len() as u64;
-    let split = match events.last() {
-        Some(last) => {
-            let window_start = last.time - Duration::hours(i64::from(policy.window_hours));
-            events.partition_point(|e| e.time < window_start)
-        }
-        None => 0,
-    };
-    let (before, window) = events.split_at(split);
+    let (before, window) = events.split_at(window_split(&events, policy));
     let baseline = Baseline::build(before);
     let ctx = UserContext { user, events: window, baseline: &baseline, population, policy };
     let signals = detect::run_all(&ctx);

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::action::{AccountId, Action, ActionId, ActionKind, ActionStatus, CallStyle, Proposal, Recommendation};
 use crate::approval::{self, ApprovalResponse};
-use crate::assess::assess_user;
+use crate::assess::{assess_user, window_split};
 use crate::detect::{Baseline, Population};
 use crate::evidence::{Event, EventId, UserId};
 use crate::incident::{AnalystDecision, Incident, IncidentInputs, TimelineKind};
@@ -949,13 +949,15 @@ impl State {
         let user = self.incident.user().clone();
         let events: Vec<Event> =
             events.into_iter().filter(|e| e.user == user || e.actor.as_ref() == Some(&user)).collect();
-        let all = events.clone();
+        let mut all = events.clone();
+        all.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         let assessment = assess_user(self.incident.user(), events, &population, &self.policy);
         let cited: BTreeSet<&EventId> = assessment.signals.iter().flat_map(|s| s.events.iter()).collect();
         let mut evidence: Vec<Event> = all.iter().filter(|e| cited.contains(&e.id)).cloned().collect();
         evidence.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         evidence.dedup_by(|a, b| a.id == b.id);
-        let familiar = familiar_places(&all, &self.policy);
+        // The user's own places and networks: the baseline look-back, as the assessment split it.
+        let familiar = Baseline::build(&all[..window_split(&all, &self.policy)]);
         let mut logins: Vec<LoginPoint> = all
             .iter()
             .filter(|e| e.kind == crate::evidence::EventKind::Login)
@@ -1317,13 +1319,4 @@ fn removal_for(item: &PersistenceItem) -> ActionKind {
 
 fn item_json(item: &PersistenceItem) -> serde_json::Value {
     item.detail.clone().unwrap_or_else(|| serde_json::to_value(item).unwrap_or(serde_json::Value::Null))
-}
-
-/// What the user's sign-ins before the assessment window establish as normal, as in
-/// [`assess_user`]: the window ends at the user's last event.
-fn familiar_places(events: &[Event], policy: &Policy) -> Baseline {
-    let Some(last) = events.iter().map(|e| e.time).max() else { return Baseline::default() };
-    let window_start = last - Duration::hours(i64::from(policy.window_hours));
-    let before: Vec<Event> = events.iter().filter(|e| e.time < window_start).cloned().collect();
-    Baseline::build(&before)
 }
