@@ -4,13 +4,11 @@
 //! output is either whole or absent: a bad record exits 2 with `file:line: what is wrong` on
 //! stderr and nothing on stdout.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{mpsc, Mutex};
 
 use clap::Args;
 use flate2::read::MultiGzDecoder;
@@ -119,11 +117,7 @@ fn assess(args: &AssessArgs) -> Result<String, AssessError> {
     let progress = progress_bar(&args.paths);
     for path in &args.paths {
         let input = open(path, progress.clone())?;
-        if threads > 1 {
-            push_parallel(&mut assessor, path, input, args.format, threads)?;
-        } else {
-            assessor.push_source(path, input, args.format)?;
-        }
+        assessor.push_source_parallel(path, input, args.format, threads)?;
     }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
@@ -216,142 +210,6 @@ fn open(path: &str, bar: Option<ProgressBar>) -> Result<Box<dyn BufRead>, Assess
     } else {
         Box::new(rejoined)
     })
-}
-
-/// Bytes per part handed to a worker (cut at the last newline in it).
-const CHUNK_BYTES: usize = 1 << 20;
-
-/// One part of a source: where it starts and its bytes.
-struct Chunk {
-    seq: u64,
-    first_line: u64,
-    bytes: Vec<u8>,
-}
-
-/// Reads one source on `threads` workers, with the same result as `Assessor::push_source`.
-///
-/// The input is cut at newlines into parts; each worker reads a part into its own shard, and the
-/// shards are merged in input order. A part that fails (a record spanning lines, a JSON array, an
-/// invalid record) is read again sequentially together with everything after it, so framing and
-/// error messages are exactly those of a one-pass read. Parts are merged as they come (a bad
-/// file fails the whole command, so there is nothing to undo), which keeps memory bounded.
-fn push_parallel(
-    assessor: &mut Assessor,
-    source: &str,
-    mut input: Box<dyn BufRead>,
-    format: Format,
-    threads: usize,
-) -> Result<(), EvidenceError> {
-    let template = assessor.shard();
-    let (job_tx, job_rx) = mpsc::sync_channel::<Chunk>(threads);
-    let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(Chunk, Result<Assessor, EvidenceError>)>();
-    let read_error = |e: io::Error| EvidenceError::Read { source_name: source.to_owned(), message: e.to_string() };
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let (job_rx, done_tx, template) = (&job_rx, done_tx.clone(), &template);
-            scope.spawn(move || loop {
-                let job = match job_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok(chunk) = job else { return };
-                let mut shard = template.shard();
-                let result =
-                    shard.push_source_at(source, chunk.bytes.as_slice(), format, chunk.first_line).map(|_| shard);
-                if done_tx.send((chunk, result)).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(done_tx);
-        let mut carry = Vec::new();
-        let (mut sent, mut merged, mut line, mut eof) = (0u64, 0u64, 1u64, false);
-        let mut waiting: BTreeMap<u64, (Chunk, Result<Assessor, EvidenceError>)> = BTreeMap::new();
-        let mut failed: Option<Chunk> = None;
-        let mut io_error = None;
-        while failed.is_none() && io_error.is_none() {
-            while !eof && sent - merged < 2 * threads as u64 {
-                match next_chunk(&mut input, &mut carry) {
-                    Ok(Some(bytes)) => {
-                        let first_line = line;
-                        line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-                        let chunk = Chunk { seq: sent, first_line, bytes };
-                        sent += 1;
-                        if job_tx.send(chunk).is_err() {
-                            eof = true;
-                        }
-                    }
-                    Ok(None) => eof = true,
-                    Err(e) => {
-                        eof = true;
-                        io_error = Some(e);
-                    }
-                }
-            }
-            if merged == sent {
-                break;
-            }
-            let Ok((chunk, result)) = done_rx.recv() else { break };
-            waiting.insert(chunk.seq, (chunk, result));
-            while let Some((chunk, result)) = waiting.remove(&merged) {
-                merged += 1;
-                match result {
-                    Ok(shard) => assessor.merge(shard),
-                    Err(_) => {
-                        failed = Some(chunk);
-                        break;
-                    }
-                }
-            }
-        }
-        drop(job_tx);
-        // Collect the bytes of every part from the failed one on, in order.
-        let Some(first) = failed else {
-            return match io_error {
-                // A read error after parts that all parsed: exactly what a one-pass read reports.
-                Some(e) if merged == sent => Err(read_error(e)),
-                _ => Ok(()),
-            };
-        };
-        for (chunk, _) in done_rx.iter() {
-            waiting.insert(chunk.seq, (chunk, Ok(template.shard())));
-        }
-        let first_line = first.first_line;
-        let mut rest = first.bytes;
-        for (chunk, _) in std::mem::take(&mut waiting).into_values() {
-            rest.extend_from_slice(&chunk.bytes);
-        }
-        rest.extend_from_slice(&carry);
-        let tail = io::Cursor::new(rest).chain(input);
-        assessor.push_source_at(source, BufReader::with_capacity(256 * 1024, tail), format, first_line).map(|_| ())
-    })
-}
-
-/// The next part of the input ending at a newline (or at the end of the input); `carry` holds
-/// what followed the last newline of the previous part.
-fn next_chunk(input: &mut Box<dyn BufRead>, carry: &mut Vec<u8>) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = std::mem::take(carry);
-    buf.reserve(CHUNK_BYTES);
-    let mut want = CHUNK_BYTES;
-    loop {
-        let searched = buf.len();
-        while buf.len() < want {
-            let avail = input.fill_buf()?;
-            if avail.is_empty() {
-                return Ok((!buf.is_empty()).then_some(buf));
-            }
-            let take = avail.len().min(want - buf.len());
-            buf.extend_from_slice(&avail[..take]);
-            input.consume(take);
-        }
-        if let Some(i) = buf[searched..].iter().rposition(|&b| b == b'\n') {
-            *carry = buf.split_off(searched + i + 1);
-            return Ok(Some(buf));
-        }
-        // One line longer than a part: keep reading until it ends.
-        want += CHUNK_BYTES;
-    }
 }
 
 fn render_json(results: &[Assessment]) -> String {

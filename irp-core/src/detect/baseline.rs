@@ -13,14 +13,41 @@ use crate::evidence::{Event, EventKind};
 /// Sign-ins within this many km of a known location belong to it. Geo-IP places one metro
 /// area up to ~100 km apart depending on the ISP.
 pub const LOCATION_CLUSTER_KM: f64 = 100.0;
-/// At most this many location clusters / user-agent families are kept: a user with more is
-/// a roaming or shared account, and bounded memory matters more than the long tail.
-const MAX_CLUSTERS: usize = 64;
+/// At most this many user-agent families are kept: a user with more is a roaming or shared
+/// account, and bounded memory matters more than the long tail.
+const MAX_UA_FAMILIES: usize = 64;
+/// At most this many location cells are kept (a few per city the user signs in from).
+const MAX_LOCATION_CELLS: usize = 256;
+
+/// A 0.1-degree latitude/longitude cell (about 11 km): where a sign-in was, coarse enough that
+/// one city is a handful of cells and the baseline does not grow with the number of sign-ins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct GeoCell {
+    lat_decideg: i16,
+    lon_decideg: i16,
+}
+
+impl GeoCell {
+    /// The cell holding `(lat, lon)` (degrees).
+    pub fn of((lat, lon): (f64, f64)) -> Self {
+        // Clamped, so that tenths of a degree always fit an i16 (real ones are within ±180).
+        let decideg = |d: f64| (d * 10.0).round().clamp(-1800.0, 1800.0) as i16;
+        GeoCell { lat_decideg: decideg(lat), lon_decideg: decideg(lon) }
+    }
+
+    /// The cell's centre (degrees).
+    pub fn centre(self) -> (f64, f64) {
+        (f64::from(self.lat_decideg) / 10.0, f64::from(self.lon_decideg) / 10.0)
+    }
+}
 
 /// The user's history before the window: where, how and with what they usually sign in.
 ///
 /// Built from successful sign-ins only: an attacker's failed attempts must never teach the
-/// baseline what "normal" is.
+/// baseline what "normal" is. Every field is an aggregate that does not depend on the order the
+/// events came in (sets, counts, minimums; capped sets keep their smallest members), so the
+/// look-back can be folded in as it streams past ([`BaselineBuilder`]) and the result is the same
+/// for any order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Baseline {
     /// Successful sign-ins seen in the look-back.
@@ -35,10 +62,10 @@ pub struct Baseline {
     pub prefixes: BTreeSet<IpPrefix>,
     /// Device ids (Okta `dtHash` / device id, Entra device id).
     pub device_ids: BTreeSet<String>,
-    /// Client and OS families of the user agents.
-    pub user_agents: Vec<UaFamilyOwned>,
-    /// Centres of the places the user signs in from (clusters of `LOCATION_CLUSTER_KM`).
-    pub locations: Vec<(f64, f64)>,
+    /// Client and OS families of the user agents (client lower-cased).
+    pub user_agents: BTreeSet<UaFamilyOwned>,
+    /// Cells of the places the user signs in from.
+    pub locations: BTreeSet<GeoCell>,
     /// OAuth apps the user granted before (lower-cased).
     pub oauth_apps: BTreeSet<String>,
     /// Days with at least one file download / access.
@@ -47,25 +74,59 @@ pub struct Baseline {
     pub download_daily_p95: u64,
 }
 
-impl Baseline {
-    /// Builds the baseline from the events before the window (any order).
-    pub fn build(events: &[Event]) -> Self {
-        let mut b = Baseline::default();
-        let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-        for e in events {
-            b.first_seen = Some(b.first_seen.map_or(e.time, |t| t.min(e.time)));
-            match &e.kind {
-                EventKind::Login if e.outcome.is_success() => b.learn_login(e),
-                EventKind::OAuthGrant { app, .. } if !e.outcome.is_failure() => {
-                    b.oauth_apps.insert(app.trim().to_lowercase());
+/// Builds a [`Baseline`] one event at a time, in any order.
+#[derive(Debug, Clone, Default)]
+pub struct BaselineBuilder {
+    baseline: Baseline,
+    downloads_per_day: BTreeMap<NaiveDate, u64>,
+}
+
+impl BaselineBuilder {
+    /// Learns from one look-back event.
+    pub fn learn(&mut self, e: &Event) {
+        let b = &mut self.baseline;
+        b.first_seen = Some(b.first_seen.map_or(e.time, |t| t.min(e.time)));
+        match &e.kind {
+            EventKind::Login if e.outcome.is_success() => b.learn_login(e),
+            EventKind::OAuthGrant { app, .. } if !e.outcome.is_failure() => {
+                let app = app.trim().to_lowercase();
+                if !b.oauth_apps.contains(&app) {
+                    b.oauth_apps.insert(app);
                 }
-                EventKind::FileDownload { .. } | EventKind::FileAccess { .. } if !e.outcome.is_failure() => {
-                    *per_day.entry(e.time.date_naive()).or_default() += 1;
-                }
-                _ => {}
             }
+            EventKind::FileDownload { .. } | EventKind::FileAccess { .. } if !e.outcome.is_failure() => {
+                *self.downloads_per_day.entry(e.time.date_naive()).or_default() += 1;
+            }
+            _ => {}
         }
-        let mut counts: Vec<u64> = per_day.into_values().collect();
+    }
+
+    /// Adds what another builder learned (from other events).
+    pub fn absorb(&mut self, other: BaselineBuilder) {
+        let (mine, theirs) = (&mut self.baseline, other.baseline);
+        mine.logins += theirs.logins;
+        mine.first_seen = match (mine.first_seen, theirs.first_seen) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        mine.countries.extend(theirs.countries);
+        mine.asns.extend(theirs.asns);
+        mine.prefixes.extend(theirs.prefixes);
+        mine.device_ids.extend(theirs.device_ids);
+        mine.user_agents.extend(theirs.user_agents);
+        keep_smallest(&mut mine.user_agents, MAX_UA_FAMILIES);
+        mine.locations.extend(theirs.locations);
+        keep_smallest(&mut mine.locations, MAX_LOCATION_CELLS);
+        mine.oauth_apps.extend(theirs.oauth_apps);
+        for (day, n) in other.downloads_per_day {
+            *self.downloads_per_day.entry(day).or_default() += n;
+        }
+    }
+
+    /// The baseline.
+    pub fn finish(self) -> Baseline {
+        let mut b = self.baseline;
+        let mut counts: Vec<u64> = self.downloads_per_day.into_values().collect();
         counts.sort_unstable();
         b.download_days = u32::try_from(counts.len()).unwrap_or(u32::MAX);
         if !counts.is_empty() {
@@ -74,6 +135,25 @@ impl Baseline {
             b.download_daily_p95 = counts[rank.clamp(1, counts.len()) - 1];
         }
         b
+    }
+}
+
+/// Caps a set by dropping its largest members: the result depends only on what was inserted,
+/// never on the order.
+fn keep_smallest<T: Ord>(set: &mut BTreeSet<T>, cap: usize) {
+    while set.len() > cap {
+        set.pop_last();
+    }
+}
+
+impl Baseline {
+    /// Builds the baseline from the events before the window (any order).
+    pub fn build(events: &[Event]) -> Self {
+        let mut builder = BaselineBuilder::default();
+        for e in events {
+            builder.learn(e);
+        }
+        builder.finish()
     }
 
     fn learn_login(&mut self, e: &Event) {
@@ -91,8 +171,11 @@ impl Baseline {
             }
         }
         if let Some(f) = e.user_agent.as_deref().and_then(ua::family) {
-            if !self.knows_ua(f) && self.user_agents.len() < MAX_CLUSTERS {
-                self.user_agents.push(f.to_owned_family());
+            if !self.knows_ua(f) {
+                let mut owned = f.to_owned_family();
+                owned.client.make_ascii_lowercase();
+                self.user_agents.insert(owned);
+                keep_smallest(&mut self.user_agents, MAX_UA_FAMILIES);
             }
         }
         if matches!(class, NetClass::Tor | NetClass::Proxy | NetClass::InFlight) {
@@ -104,9 +187,8 @@ impl Baseline {
             }
         }
         if let Some(p) = e.network.geo.as_ref().and_then(|g| g.coordinates()) {
-            if !self.knows_location(p) && self.locations.len() < MAX_CLUSTERS {
-                self.locations.push(p);
-            }
+            self.locations.insert(GeoCell::of(p));
+            keep_smallest(&mut self.locations, MAX_LOCATION_CELLS);
         }
     }
 
@@ -117,7 +199,7 @@ impl Baseline {
 
     /// True when `p` is within [`LOCATION_CLUSTER_KM`] of a place the user signed in from.
     pub fn knows_location(&self, p: (f64, f64)) -> bool {
-        self.locations.iter().any(|&c| haversine_km(c, p) <= LOCATION_CLUSTER_KM)
+        self.locations.iter().any(|c| haversine_km(c.centre(), p) <= LOCATION_CLUSTER_KM)
     }
 
     /// True when the event's IP prefix or ASN is one the user signed in from before.
@@ -153,10 +235,11 @@ mod tests {
         assert_eq!(b.countries.iter().collect::<Vec<_>>(), ["US"]);
         assert_eq!(b.asns.iter().copied().collect::<Vec<_>>(), [7922]);
         assert_eq!(b.prefixes.len(), 2);
-        assert_eq!(b.locations.len(), 1, "two sign-ins 5 km apart are one place");
+        assert!(b.knows_location((42.5, -71.5)), "40 km from home");
+        assert!(!b.knows_location((40.7, -74.0)), "New York is 300 km away");
         assert!(b.oauth_apps.contains("zoom"));
         assert!(b.device_ids.contains("d1"));
-        assert_eq!(b.user_agents[0].client, "Chrome");
+        assert_eq!(b.user_agents.first().map(|f| f.client.as_str()), Some("chrome"));
         assert_eq!(b.first_seen, Some(t(0)));
     }
 

@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use baseline::Baseline;
+pub use baseline::{Baseline, BaselineBuilder, GeoCell};
 pub use config::DetectPolicy;
 pub use population::Population;
 

@@ -5,10 +5,10 @@
 //! hashes, not strings). Every threshold that reads these sets is far below the cap, so
 //! stopping to count there never changes a decision.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 use serde::Serialize;
 
 use super::net::IpPrefix;

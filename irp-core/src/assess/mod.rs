@@ -10,22 +10,39 @@
 //! [`Assessor::merge`] the shards back in stream order. The result is byte-identical to reading
 //! the stream whole with [`Assessor::push_source`].
 
-use std::collections::HashMap;
+mod history;
+mod parallel;
+
 use std::io::BufRead;
 
 use chrono::{DateTime, Duration, Utc};
+use foldhash::{HashMap, HashMapExt};
 
-use crate::detect::{self, Baseline, Population, UserContext};
+use self::history::{Finished, UserHistory};
+use crate::detect::{self, Population, UserContext};
 use crate::evidence::{Event, EventKind, EvidenceError, Format, Outcome, ReadStats, RecordReader, UserFilter, UserId};
 use crate::policy::Policy;
 use crate::score::{self, Assessment};
 
 /// Collects events per user and assesses them.
+///
+/// Memory: each user's look-back is folded into their baseline as the stream goes by (see
+/// [`history`]), so what is held is the users, their assessment windows and the tenant-wide
+/// facts, not every event.
 #[derive(Debug)]
 pub struct Assessor {
     policy: Policy,
+    /// `policy.window_hours`.
+    window: Duration,
     only_user: Option<UserId>,
-    users: HashMap<UserId, Vec<Event>>,
+    users: HashMap<UserId, UserHistory>,
+    /// While a source is read: what to restore if it fails.
+    undo: Option<Undo>,
+    /// Counts sources, so that a history knows whether the current one has touched it yet.
+    epoch: u64,
+    /// Set while [`Assessor::push_source_parallel`] runs: filing leaves folding to
+    /// [`Assessor::sweep_users`], on every thread.
+    deferred_sweeps: bool,
     population: Population,
     stats: ReadStats,
     strict: bool,
@@ -37,6 +54,13 @@ pub struct Assessor {
     /// file exactly as a one-pass read would have (merging capped populations or per-user lists
     /// directly would depend on where the stream was split).
     stream: Option<ShardStream>,
+}
+
+/// How to put the users back as they were before the source being read.
+#[derive(Debug, Default)]
+struct Undo {
+    /// Histories as they were before the source first touched them (`None`: new user).
+    before: Vec<(UserId, Option<UserHistory>)>,
 }
 
 /// What a shard read, in stream order.
@@ -66,9 +90,13 @@ impl Assessor {
     /// An assessor for every user in the input.
     pub fn new(policy: Policy) -> Self {
         Assessor {
+            window: Duration::hours(i64::from(policy.window_hours)),
             policy,
             only_user: None,
             users: HashMap::new(),
+            undo: None,
+            epoch: 0,
+            deferred_sweeps: false,
             population: Population::default(),
             stats: ReadStats::default(),
             strict: false,
@@ -85,8 +113,12 @@ impl Assessor {
     pub fn shard(&self) -> Assessor {
         Assessor {
             policy: self.policy.clone(),
+            window: self.window,
             only_user: self.only_user.clone(),
             users: HashMap::new(),
+            undo: None,
+            epoch: 0,
+            deferred_sweeps: false,
             population: Population::default(),
             stats: ReadStats::default(),
             strict: self.strict,
@@ -114,8 +146,16 @@ impl Assessor {
                 }
             }
         }
-        for (user, events) in shard.users {
-            self.users.entry(user).or_default().extend(events);
+        // Shards keep their events in `stream`; an assessor that is not a shard brings histories,
+        // which add up exactly when the two read different events.
+        for (user, history) in shard.users {
+            let window = self.window;
+            match self.users.get_mut(&user) {
+                Some(mine) => mine.absorb(history, window),
+                None => {
+                    self.users.insert(user, history);
+                }
+            }
         }
         self.stats.add(&shard.stats);
         let room = MAX_WARNINGS.saturating_sub(self.warnings.len());
@@ -151,12 +191,41 @@ impl Assessor {
         }
         // Look up before inserting: most events belong to a user already seen, and the key
         // would otherwise be cloned for every event.
-        match self.users.get_mut(&event.user) {
-            Some(events) => events.push(event),
-            None => {
-                self.users.insert(event.user.clone(), vec![event]);
+        let (window, epoch) = (self.window, self.epoch);
+        let history = match self.users.get_mut(&event.user) {
+            Some(history) => {
+                if let Some(undo) = self.undo.as_mut().filter(|_| history.epoch != epoch) {
+                    undo.before.push((event.user.clone(), Some(history.clone())));
+                    history.epoch = epoch;
+                }
+                history
             }
+            None => {
+                if let Some(undo) = &mut self.undo {
+                    undo.before.push((event.user.clone(), None));
+                }
+                let history = self.users.entry(event.user.clone()).or_default();
+                history.epoch = epoch;
+                history
+            }
+        };
+        if self.deferred_sweeps {
+            history.push_deferred(event);
+        } else {
+            history.push(event, window);
         }
+    }
+
+    /// Folds, on up to `threads` threads, the look-back of every user with enough new events.
+    fn sweep_users(&mut self, threads: usize) {
+        let window = self.window;
+        let mut due: Vec<&mut UserHistory> = self.users.values_mut().filter(|h| h.sweep_due(window)).collect();
+        let per_thread = due.len().div_ceil(threads.max(1)).max(64);
+        std::thread::scope(|scope| {
+            for part in due.chunks_mut(per_thread) {
+                scope.spawn(move || part.iter_mut().for_each(|h| h.sweep(window)));
+            }
+        });
     }
 
     /// Restricts the assessment to one user (others still feed tenant-wide facts such as
@@ -227,13 +296,48 @@ impl Assessor {
         format: Format,
         first_line: u64,
     ) -> Result<ReadStats, EvidenceError> {
-        // Population facts are aggregates, so a snapshot is small; restoring it on error undoes
-        // what this source contributed without buffering the other users' events. Events go
-        // straight to their user (no second copy of the source); on error each user's list is cut
-        // back to its length before the source.
-        let snapshot = self.population.clone();
+        self.transaction(|a| a.read_source(source_name, input, format, first_line))
+    }
+
+    /// Runs `read` so that on error nothing it did is kept. Population facts are aggregates, so a
+    /// snapshot is small; events go straight to their user (no second copy of the source), and a
+    /// user's history is copied the first time the source touches it, to be restored on error.
+    fn transaction<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T, EvidenceError>) -> Result<T, EvidenceError> {
+        let population = self.population.clone();
         let stream_len = self.stream.as_ref().map(|l| (l.events.len(), l.counted));
-        let lengths: HashMap<UserId, usize> = self.users.iter().map(|(u, v)| (u.clone(), v.len())).collect();
+        let (stats, warnings) = (self.stats.clone(), self.warnings.len());
+        self.epoch += 1;
+        self.undo = Some(Undo::default());
+        let result = read(self);
+        let undo = self.undo.take().unwrap_or_default();
+        if result.is_err() {
+            self.population = population;
+            self.stats = stats;
+            self.warnings.truncate(warnings);
+            if let (Some(stream), Some((events, counted))) = (&mut self.stream, stream_len) {
+                stream.events.truncate(events);
+                stream.counted = counted;
+            }
+            // Latest first, so a user touched twice ends with their oldest copy.
+            for (user, before) in undo.before.into_iter().rev() {
+                match before {
+                    Some(history) => self.users.insert(user, history),
+                    None => self.users.remove(&user),
+                };
+            }
+        }
+        result
+    }
+
+    /// Reads one source (or the part of one that starts at `first_line`); the caller undoes
+    /// what it did on error.
+    fn read_source<R: BufRead>(
+        &mut self,
+        source_name: &str,
+        input: R,
+        format: Format,
+        first_line: u64,
+    ) -> Result<ReadStats, EvidenceError> {
         let mut reader = RecordReader::new(source_name, input, format).starting_at_line(first_line);
         if let (Some(user), true) = (&self.only_user, self.skip_others) {
             reader = reader.with_prefilter(UserFilter::new(user));
@@ -253,21 +357,7 @@ impl Assessor {
                         skipped.push(e);
                     }
                 }
-                Err(e) => {
-                    self.population = snapshot;
-                    if let (Some(stream), Some((events, counted))) = (&mut self.stream, stream_len) {
-                        stream.events.truncate(events);
-                        stream.counted = counted;
-                    }
-                    self.users.retain(|user, events| match lengths.get(user) {
-                        Some(&n) => {
-                            events.truncate(n);
-                            true
-                        }
-                        None => false,
-                    });
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         }
         let mut stats = reader.stats().clone();
@@ -304,31 +394,28 @@ impl Assessor {
                 self.file(event);
             }
         }
+        let (population, policy, window) = (&self.population, &self.policy, self.window);
         if let Some(user) = self.only_user.clone() {
-            let events = self.users.remove(&user).unwrap_or_default();
-            return vec![assess_user(&user, events, &self.population, &self.policy)];
+            let history = self.users.remove(&user).unwrap_or_default();
+            return vec![assess_history(&user, history.finish(window), population, policy)];
         }
-        let users: Vec<(UserId, Vec<Event>)> = std::mem::take(&mut self.users).into_iter().collect();
-        let (population, policy) = (&self.population, &self.policy);
+        let users: Vec<(UserId, UserHistory)> = std::mem::take(&mut self.users).into_iter().collect();
+        let assess = |(user, history): (UserId, UserHistory)| {
+            let finished = history.finish(window);
+            assess_history(&user, finished, population, policy)
+        };
         let threads = threads.clamp(1, users.len().max(1));
         let mut out: Vec<Assessment> = if threads == 1 {
-            users.into_iter().map(|(user, events)| assess_user(&user, events, population, policy)).collect()
+            users.into_iter().map(assess).collect()
         } else {
-            let mut groups: Vec<Vec<(UserId, Vec<Event>)>> = (0..threads).map(|_| Vec::new()).collect();
+            let mut groups: Vec<Vec<(UserId, UserHistory)>> = (0..threads).map(|_| Vec::new()).collect();
             for (i, item) in users.into_iter().enumerate() {
                 groups[i % threads].push(item);
             }
             std::thread::scope(|scope| {
                 let handles: Vec<_> = groups
                     .into_iter()
-                    .map(|group| {
-                        scope.spawn(move || {
-                            group
-                                .into_iter()
-                                .map(|(user, events)| assess_user(&user, events, population, policy))
-                                .collect::<Vec<_>>()
-                        })
-                    })
+                    .map(|group| scope.spawn(move || group.into_iter().map(assess).collect::<Vec<_>>()))
                     .collect();
                 handles
                     .into_iter()
@@ -353,18 +440,22 @@ pub(crate) fn window_split(sorted: &[Event], policy: &Policy) -> usize {
     }
 }
 
-/// Assesses one user's events (any order) against the tenant-wide `population`.
-pub fn assess_user(user: &UserId, mut events: Vec<Event>, population: &Population, policy: &Policy) -> Assessment {
-    // Sort by (time, id) and drop exact duplicate ids: the same export read twice, or
-    // overlapping pages, must not double-count.
-    events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
-    events.dedup_by(|a, b| a.id == b.id);
-    let considered = events.len() as u64;
-    let (before, window) = events.split_at(window_split(&events, policy));
-    let baseline = Baseline::build(before);
-    let ctx = UserContext { user, events: window, baseline: &baseline, population, policy };
+/// Assesses one user's events (any order) against the tenant-wide `population`. Exact
+/// duplicates (the same id at the same time: an export read twice, overlapping pages) count once.
+pub fn assess_user(user: &UserId, events: Vec<Event>, population: &Population, policy: &Policy) -> Assessment {
+    let window = Duration::hours(i64::from(policy.window_hours));
+    let mut history = UserHistory::default();
+    for event in events {
+        history.push(event, window);
+    }
+    assess_history(user, history.finish(window), population, policy)
+}
+
+fn assess_history(user: &UserId, finished: Finished, population: &Population, policy: &Policy) -> Assessment {
+    let Finished { baseline, window, considered } = finished;
+    let ctx = UserContext { user, events: &window, baseline: &baseline, population, policy };
     let signals = detect::run_all(&ctx);
-    let (likelihood, score, breakdown) = score::score(&signals, window, &policy.score);
+    let (likelihood, score, breakdown) = score::score(&signals, &window, &policy.score);
     Assessment { user: user.clone(), likelihood, score, signals, breakdown, events_considered: considered }
 }
 
@@ -461,6 +552,36 @@ mod tests {
         let mut whole = Assessor::new(Policy::default());
         whole.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
         assert_eq!(contract(&a.finish()), contract(&whole.finish()));
+    }
+
+    #[test]
+    fn a_bad_second_source_restores_the_users_it_touched() {
+        // Spread over days so that the look-back gets folded, then a bad source touching the
+        // same users (and a new one) fails half-way.
+        let line = |uuid: &str, day: u32, user: &str, ip: &str| {
+            format!(
+                r#"{{"uuid":"{uuid}","published":"2024-05-{day:02}T09:00:00Z","eventType":"user.session.start","actor":{{"alternateId":"{user}","type":"User"}},"outcome":{{"result":"SUCCESS"}},"client":{{"ipAddress":"{ip}","geographicalContext":{{"country":"United States","geolocation":{{"lat":40.7,"lon":-74.0}}}}}}}}"#
+            )
+        };
+        let good: String = (1..=28)
+            .flat_map(|d| {
+                ["alice", "bob"]
+                    .map(|u| line(&format!("{u}{d}"), d, &format!("{u}@example.com"), "198.51.100.7") + "\n")
+            })
+            .collect();
+        let bad = format!(
+            "{}\n{}\n{}\n{{oops\n",
+            line("late", 30, "alice@example.com", "203.0.113.9"),
+            line("new", 30, "carol@example.com", "203.0.113.9"),
+            line("b30", 30, "bob@example.com", "203.0.113.9"),
+        );
+        let mut a = Assessor::new(Policy::default());
+        a.push_source("good.ndjson", good.as_bytes(), Format::Auto).unwrap();
+        a.push_source("bad.ndjson", bad.as_bytes(), Format::Auto).unwrap_err();
+        let mut want = Assessor::new(Policy::default());
+        want.push_source("good.ndjson", good.as_bytes(), Format::Auto).unwrap();
+        assert_eq!(a.stats(), want.stats());
+        assert_eq!(contract(&a.finish()), contract(&want.finish()));
     }
 
     #[test]
