@@ -28,6 +28,9 @@ use crate::policy::policy_arg;
 /// record), `okta`, `entra`, `o365`, `workspace` or `udm`. `since` / `until`: keep only events in
 /// `[since, until)`, as timezone-aware datetimes or RFC 3339 strings (e.g. `until` = the alert time).
 ///
+/// `threads`: threads reading each NDJSON source (default: one per core); the result is the same
+/// for any number.
+///
 /// `strict`: a valid JSON record that cannot become an event (no usable timestamp, malformed
 /// field) raises `ParseError` instead of being skipped; skipped records are reported with one
 /// `SkippedRecordsWarning` naming the count and the first locations.
@@ -37,7 +40,7 @@ use crate::policy::policy_arg;
 #[pyfunction]
 // Each parameter is a Python keyword argument.
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (events, user = None, policy = None, format = "auto", since = None, until = None, strict = false))]
+#[pyo3(signature = (events, user = None, policy = None, format = "auto", since = None, until = None, strict = false, threads = None))]
 pub fn assess<'py>(
     py: Python<'py>,
     events: &Bound<'py, PyAny>,
@@ -47,7 +50,13 @@ pub fn assess<'py>(
     since: Option<&Bound<'py, PyAny>>,
     until: Option<&Bound<'py, PyAny>>,
     strict: bool,
+    threads: Option<usize>,
 ) -> PyIrpResult<Bound<'py, PyAny>> {
+    let threads = match threads {
+        Some(0) => return Err(PyIrpErr::Value("threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let format = format_arg(format)?;
     let policy = policy_arg(policy)?;
     let since = since.filter(|t| !t.is_none()).map(|t| extract_time(t, "since")).transpose()?;
@@ -58,7 +67,7 @@ pub fn assess<'py>(
     }
     let evidence = evidence_arg(events)?;
     let wants_one = user.is_some();
-    let (assessments, skipped) = py.detach(move || run(assessor, evidence, format))?;
+    let (assessments, skipped) = py.detach(move || run(assessor, evidence, format, threads))?;
     if let Some(message) = skipped {
         let message = CString::new(message.replace('\0', "")).unwrap_or_default();
         PyErr::warn(py, &py.get_type::<SkippedRecordsWarning>(), &message, 1)?;
@@ -76,13 +85,18 @@ pub fn assess<'py>(
 
 /// The Rust side of `assess`, run without the interpreter: the assessments, and a warning
 /// message when records were skipped.
-fn run(mut assessor: Assessor, evidence: Evidence, format: Format) -> PyIrpResult<(Vec<Assessment>, Option<String>)> {
+fn run(
+    mut assessor: Assessor,
+    evidence: Evidence,
+    format: Format,
+    threads: usize,
+) -> PyIrpResult<(Vec<Assessment>, Option<String>)> {
     evidence.for_each_source(|name, input| {
-        assessor.push_source(name, input, format)?;
+        assessor.push_source_parallel(name, input, format, threads)?;
         Ok(())
     })?;
     let skipped = skipped_message(assessor.stats().skipped, assessor.warnings());
-    Ok((assessor.finish(), skipped))
+    Ok((assessor.finish_parallel(threads), skipped))
 }
 
 /// "3 records skipped: …; …" with the first few locations, or `None` when nothing was skipped.

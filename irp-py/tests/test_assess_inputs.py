@@ -28,9 +28,9 @@ def test_path_str_and_pathlike_agree(attack_files: list[Path], tmp_path: Path, a
     by_str = irp.assess(str(export), user=VICTIM)
     assert by_path == by_str
     assert by_path == _reference(attack_files)
-    # Ten brute-force attempts, one of the five baseline logins (the synthetic baseline records
-    # share one Okta uuid, and the same event id is only ever counted once) and the admin grant.
-    assert by_path.events_considered == 12
+    # Ten brute-force attempts, the five baseline logins (the synthetic records share one Okta
+    # uuid but not a time: only the same id at the same time is a duplicate) and the admin grant.
+    assert by_path.events_considered == 16
 
 
 def test_gzip_file_is_read_transparently(attack_files: list[Path], tmp_path: Path, attack_ndjson: bytes) -> None:
@@ -157,3 +157,18 @@ def test_the_gil_is_released_while_rust_assesses(attack_ndjson: bytes) -> None:
     # for more than a fraction of it.
     assert len(ticks) > 10
     assert max(gaps) < took[0] / 2, f"longest stall {max(gaps):.3f}s of {took[0]:.3f}s"
+
+
+def test_any_number_of_threads_gives_the_same_result(attack_ndjson: bytes) -> None:
+    # Several of the reader's 1 MiB parts, so that the parts really are read on several threads.
+    big = attack_ndjson * 2000
+    assert len(big) > 3 * 1024 * 1024
+    one = irp.assess(big, threads=1)
+    assert one and irp.assess(big, threads=2) == one
+    assert irp.assess(big, threads=5) == one
+    assert irp.assess(big, user=VICTIM, threads=3) == irp.assess(big, user=VICTIM, threads=1)
+
+
+def test_zero_threads_is_a_value_error(attack_ndjson: bytes) -> None:
+    with pytest.raises(ValueError, match="threads"):
+        irp.assess(attack_ndjson, threads=0)

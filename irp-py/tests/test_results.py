@@ -49,7 +49,9 @@ def test_the_grant_belongs_to_the_account_that_made_it(verdict: irp.Assessment) 
 def test_baseline_logins_alone_are_low() -> None:
     legit = irp.assess(SCENARIOS / "okta-add-administrator__legit_login.jsonl", user=VICTIM)
     assert legit.likelihood == irp.Likelihood.LOW
-    assert legit.events_considered == 1  # five records, one shared uuid
+    # Five records sharing one uuid on five days: five sign-ins (a duplicate has the same id
+    # *and* time).
+    assert legit.events_considered == 5
 
 
 def test_until_assesses_as_of_the_alert(attack_files: list[Path], verdict: irp.Assessment) -> None:

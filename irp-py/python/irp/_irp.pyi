@@ -611,6 +611,7 @@ def assess(
     since: _Time = None,
     until: _Time = None,
     strict: bool = False,
+    threads: int | None = None,
 ) -> Assessment: ...
 @overload
 def assess(
@@ -621,4 +622,5 @@ def assess(
     since: _Time = None,
     until: _Time = None,
     strict: bool = False,
+    threads: int | None = None,
 ) -> list[Assessment]: ...
