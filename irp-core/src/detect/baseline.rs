@@ -158,7 +158,6 @@ impl Baseline {
 
     fn learn_login(&mut self, e: &Event) {
         self.logins += 1;
-        let class = NetClass::of(&e.network);
         if let Some(asn) = e.network.asn {
             self.asns.insert(asn);
         }
@@ -178,7 +177,7 @@ impl Baseline {
                 keep_smallest(&mut self.user_agents, MAX_UA_FAMILIES);
             }
         }
-        if matches!(class, NetClass::Tor | NetClass::Proxy | NetClass::InFlight) {
+        if NetClass::is_exit_elsewhere(&e.network) {
             return; // the exit's location is not the user's
         }
         if let Some(c) = e.country() {

@@ -84,6 +84,16 @@ impl NetClass {
         }
     }
 
+    /// True when [`NetClass::of`] is Tor, Proxy or InFlight: the geolocation is the exit's, not
+    /// the user's. The same answer without reading the AS organisation unless a flag asks for it
+    /// (this runs on every sign-in of every user's look-back).
+    pub(crate) fn is_exit_elsewhere(net: &Network) -> bool {
+        let flagged = net.is_tor == Some(true)
+            || net.is_proxy == Some(true)
+            || net.asn.is_some_and(|a| IN_FLIGHT_ASNS.contains(&a));
+        flagged && matches!(NetClass::of(net), NetClass::Tor | NetClass::Proxy | NetClass::InFlight)
+    }
+
     /// True for classes whose geolocation says nothing about where the person is.
     pub(crate) fn hides_location(self) -> bool {
         !matches!(self, NetClass::Plain)
