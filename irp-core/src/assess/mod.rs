@@ -130,6 +130,13 @@ impl Assessor {
         }
     }
 
+    /// Makes room for `events` more in a shard's list (no effect on other assessors).
+    pub(crate) fn reserve_stream(&mut self, events: usize) {
+        if let Some(stream) = &mut self.stream {
+            stream.events.reserve(events);
+        }
+    }
+
     /// Adds a shard's events, facts, counts and warnings as if its part of the stream had been
     /// read here, after everything read so far. Merge shards in stream order.
     pub fn merge(&mut self, mut shard: Assessor) {

@@ -18,7 +18,7 @@ use super::Assessor;
 use crate::evidence::{EvidenceError, Format, ReadStats};
 
 /// Bytes per part handed to a worker (cut at the last newline in it).
-const CHUNK_BYTES: usize = 1 << 20;
+const CHUNK_BYTES: usize = 256 << 10;
 /// Events merged between two parallel sweeps: bounds the events held beyond the users' windows.
 const SWEEP_EVERY_EVENTS: u64 = 8 * 1024;
 
@@ -91,6 +91,9 @@ impl Assessor {
                     };
                     let Ok(chunk) = job else { return };
                     let mut shard = template.shard();
+                    // Records are rarely under a few hundred bytes: reserving for that spares the
+                    // shard's list of events most of its regrowth copies.
+                    shard.reserve_stream(chunk.bytes.len() / 512);
                     let result =
                         shard.read_source(source, chunk.bytes.as_slice(), format, chunk.first_line).map(|_| shard);
                     if done_tx.send((chunk, result)).is_err() {
@@ -103,12 +106,15 @@ impl Assessor {
             let mut carry = Vec::new();
             let (mut sent, mut merged, mut line, mut eof) = (0u64, 0u64, 1u64, false);
             let mut since_sweep = 0u64;
+            // Part buffers come back with the workers' results and are reused: a fresh 1 MiB
+            // buffer is fresh pages the kernel must fault in and zero, for every part.
+            let mut spare: Vec<Vec<u8>> = Vec::new();
             let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
             let mut failed: Option<Chunk> = None;
             let mut io_error = None;
             while failed.is_none() && io_error.is_none() {
                 while !eof && sent - merged < 2 * threads as u64 {
-                    match next_chunk(&mut input, &mut carry) {
+                    match next_chunk(&mut input, &mut carry, spare.pop().unwrap_or_default()) {
                         Ok(Some(bytes)) => {
                             let first_line = line;
                             line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
@@ -137,6 +143,7 @@ impl Assessor {
                             stats.add(shard.stats());
                             since_sweep += shard.stats().events;
                             self.merge(shard);
+                            spare.push(chunk.bytes);
                         }
                         Err(_) => {
                             failed = Some(chunk);
@@ -176,11 +183,12 @@ impl Assessor {
     }
 }
 
-/// The next part of the input ending at a newline (or at the end of the input); `carry` holds
-/// what followed the last newline of the previous part.
-fn next_chunk<R: BufRead>(input: &mut R, carry: &mut Vec<u8>) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = std::mem::take(carry);
-    buf.reserve(CHUNK_BYTES);
+/// The next part of the input ending at a newline (or at the end of the input), in `buf`;
+/// `carry` holds what followed the last newline of the previous part.
+fn next_chunk<R: BufRead>(input: &mut R, carry: &mut Vec<u8>, mut buf: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
+    buf.clear();
+    buf.reserve(CHUNK_BYTES + carry.len());
+    buf.append(carry);
     let mut want = CHUNK_BYTES;
     loop {
         let searched = buf.len();
@@ -194,7 +202,8 @@ fn next_chunk<R: BufRead>(input: &mut R, carry: &mut Vec<u8>) -> io::Result<Opti
             input.consume(take);
         }
         if let Some(i) = memchr::memrchr(b'\n', &buf[searched..]) {
-            *carry = buf.split_off(searched + i + 1);
+            carry.extend_from_slice(&buf[searched + i + 1..]);
+            buf.truncate(searched + i + 1);
             return Ok(Some(buf));
         }
         // One line longer than a part: keep reading until it ends.
