@@ -10,7 +10,7 @@ use irp_core::evidence::{Event, Format, RecordReader};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMapping, PyString, PyTuple};
 
-use crate::convert::py_to_json;
+use crate::convert::write_py_json;
 use crate::errors::{PyIrpErr, PyIrpResult};
 
 /// Source name used in errors for records passed as Python objects; `line` is the 1-based
@@ -129,9 +129,7 @@ fn ndjson<'py>(records: impl IntoIterator<Item = PyResult<Bound<'py, PyAny>>>) -
         let record = record?;
         path.clear();
         path.push_str(&format!("events[{i}]"));
-        let value = py_to_json(&record, &mut path)?;
-        serde_json::to_writer(&mut out, &value)
-            .map_err(|e| PyIrpErr::Internal(format!("events[{i}]: not serialisable: {e}")))?;
+        write_py_json(&record, &mut path, &mut out)?;
         out.push(b'\n');
     }
     Ok(out)
