@@ -7,7 +7,7 @@
 
 Needs the `irp` package (scripts/test-python.sh or `maturin develop --release -m irp-py/Cargo.toml`).
 
-    python bench/py_compare.py FILE [--records 100000] [--reps 3] [--out-irp PATH] [--mode file|list|both]
+    python bench/py_compare.py FILE [--records 100000] [--reps 3] [--threads N] [--out-irp PATH] [--mode file|list|both]
 
 Prints one line per measurement: `name<TAB>median seconds<TAB>events`.
 """
@@ -45,12 +45,13 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=None, help="irp.assess threads (default: one per core)")
     ap.add_argument("--out-irp", help="write irp.assess(file) results here as JSON lines")
     ap.add_argument("--mode", choices=["file", "list", "both"], default="both")
     args = ap.parse_args()
 
     if args.mode in ("file", "both"):
-        t, results = timed(lambda: irp.assess(args.file), args.reps)
+        t, results = timed(lambda: irp.assess(args.file, threads=args.threads), args.reps)
         print(f"irp.assess(file)\t{t:.3f}\t{sum(r.events_considered for r in results)}", flush=True)
         if args.out_irp:
             with open(args.out_irp, "w", encoding="utf-8") as f:
@@ -64,7 +65,7 @@ def main():
                 records.append(json.loads(line))
                 if len(records) >= args.records:
                     break
-        t_irp, _ = timed(lambda: irp.assess(records), args.reps)
+        t_irp, _ = timed(lambda: irp.assess(records, threads=args.threads), args.reps)
         t_py, _ = timed(lambda: baseline_on_list(records), args.reps)
         print(f"irp.assess(list)\t{t_irp:.3f}\t{len(records)}", flush=True)
         print(f"python baseline(list)\t{t_py:.3f}\t{len(records)}", flush=True)
