@@ -1,14 +1,16 @@
 //! The Identification decision end to end: events in (from any number of sources, in any
 //! order), one [`Assessment`] per user out.
 //!
-//! The [`Assessor`] is incremental and does no I/O: feed it readers or events, then call
+//! The [`Assessor`] is incremental and opens nothing: feed it readers or events, then call
 //! [`Assessor::finish`]. Output is deterministic: the same events in any order give the same
-//! assessments, byte for byte.
+//! assessments, byte for byte. Memory follows the users and their assessment windows, not the
+//! length of the input: each user's look-back is folded into their baseline as it goes by.
 //!
-//! Parallel reading is the caller's: split an NDJSON stream at newlines, read each part into its
+//! [`Assessor::push_source_parallel`] reads one NDJSON source on several threads. Callers with
+//! their own threads can do what it does: split the stream at newlines, read each part into its
 //! own [`Assessor::shard`] with [`Assessor::push_source_at`] (on any thread), and
-//! [`Assessor::merge`] the shards back in stream order. The result is byte-identical to reading
-//! the stream whole with [`Assessor::push_source`].
+//! [`Assessor::merge`] the shards back in stream order. Either way the result is byte-identical
+//! to reading the stream whole with [`Assessor::push_source`].
 
 mod history;
 mod parallel;
@@ -26,9 +28,8 @@ use crate::score::{self, Assessment};
 
 /// Collects events per user and assesses them.
 ///
-/// Memory: each user's look-back is folded into their baseline as the stream goes by (see
-/// [`history`]), so what is held is the users, their assessment windows and the tenant-wide
-/// facts, not every event.
+/// Memory: each user's look-back is folded into their baseline as the stream goes by, so what is
+/// held is the users, their assessment windows and the tenant-wide facts, not every event.
 #[derive(Debug)]
 pub struct Assessor {
     policy: Policy,
