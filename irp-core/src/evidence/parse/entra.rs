@@ -10,7 +10,7 @@
 //!   `AADUserRiskEvents`) with PascalCase columns; their `dynamic` columns may arrive as JSON text.
 //!
 //! Each shape is reduced to the Graph resource plus an optional outer wrapper, then handed to the
-//! module for that resource: [`signin`], [`audit`] or [`alert`].
+//! module for that resource: `signin`, `audit` or `alert`.
 
 mod alert;
 mod audit;

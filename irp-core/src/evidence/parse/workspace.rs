@@ -8,7 +8,7 @@
 //!
 //! One activity can hold several events (a drive `edit` and the `change_user_access` it caused).
 //! The parse API returns one event per record, so the most significant one is kept (see
-//! [`significance`]): a security-relevant change outranks a sign-in, which outranks the rest.
+//! `significance`): a security-relevant change outranks a sign-in, which outranks the rest.
 
 use serde_json::Value;
 
