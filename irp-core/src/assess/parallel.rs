@@ -19,6 +19,9 @@ use crate::evidence::{EvidenceError, Format, ReadStats};
 
 /// Bytes per part handed to a worker (cut at the last newline in it).
 const CHUNK_BYTES: usize = 256 << 10;
+/// Parts read ahead per worker: enough that workers keep parsing while the merging thread files
+/// events or waits for a sweep (a few MiB in all).
+const IN_FLIGHT_PER_THREAD: u64 = 8;
 /// Events merged between two parallel sweeps: bounds the events held beyond the users' windows.
 const SWEEP_EVERY_EVENTS: u64 = 8 * 1024;
 
@@ -113,7 +116,7 @@ impl Assessor {
             let mut failed: Option<Chunk> = None;
             let mut io_error = None;
             while failed.is_none() && io_error.is_none() {
-                while !eof && sent - merged < 2 * threads as u64 {
+                while !eof && sent - merged < IN_FLIGHT_PER_THREAD * threads as u64 {
                     match next_chunk(&mut input, &mut carry, spare.pop().unwrap_or_default()) {
                         Ok(Some(bytes)) => {
                             let first_line = line;

@@ -79,6 +79,8 @@ pub struct Baseline {
 pub struct BaselineBuilder {
     baseline: Baseline,
     downloads_per_day: BTreeMap<NaiveDate, u64>,
+    /// The last user agent learned: most sign-ins repeat it, and its family is already known.
+    last_user_agent: String,
 }
 
 impl BaselineBuilder {
@@ -87,7 +89,14 @@ impl BaselineBuilder {
         let b = &mut self.baseline;
         b.first_seen = Some(b.first_seen.map_or(e.time, |t| t.min(e.time)));
         match &e.kind {
-            EventKind::Login if e.outcome.is_success() => b.learn_login(e),
+            EventKind::Login if e.outcome.is_success() => {
+                let ua = e.user_agent.as_deref();
+                let new_ua = ua.is_some_and(|ua| ua != self.last_user_agent);
+                if let (true, Some(ua)) = (new_ua, ua) {
+                    ua.clone_into(&mut self.last_user_agent);
+                }
+                b.learn_login(e, new_ua);
+            }
             EventKind::OAuthGrant { app, .. } if !e.outcome.is_failure() => {
                 let app = app.trim().to_lowercase();
                 if !b.oauth_apps.contains(&app) {
@@ -156,7 +165,8 @@ impl Baseline {
         builder.finish()
     }
 
-    fn learn_login(&mut self, e: &Event) {
+    /// Learns from a successful sign-in; `new_ua`: its user agent may be one not learned yet.
+    fn learn_login(&mut self, e: &Event, new_ua: bool) {
         self.logins += 1;
         if let Some(asn) = e.network.asn {
             self.asns.insert(asn);
@@ -169,7 +179,7 @@ impl Baseline {
                 self.device_ids.insert(d.to_owned());
             }
         }
-        if let Some(f) = e.user_agent.as_deref().and_then(ua::family) {
+        if let Some(f) = e.user_agent.as_deref().filter(|_| new_ua).and_then(ua::family) {
             if !self.knows_ua(f) {
                 let mut owned = f.to_owned_family();
                 owned.client.make_ascii_lowercase();
