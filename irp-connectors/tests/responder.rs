@@ -487,6 +487,8 @@ async fn resuming_from_any_checkpoint_reaches_the_same_end_without_repeating_an_
     let reference = r.run(runbook(&r, CASE, Likelihood::High)).await.unwrap();
     let total = saves.states.lock().unwrap().len();
     assert!(total > 20, "a checkpoint after every step: {total}");
+    // The last checkpoint is the finished state: `irp respond` leaves nothing unsaved.
+    assert_eq!(saves.states.lock().unwrap().last(), Some(&reference.runbook.to_json().unwrap()));
     let expected = outcome_view(&reference);
     let port_calls = |log: &[String]| -> Vec<String> {
         log.iter().filter(|l| l.starts_with("idp.") || l.starts_with("mailbox.")).cloned().collect()

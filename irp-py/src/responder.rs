@@ -391,12 +391,10 @@ impl Job {
     }
 }
 
+/// The result of a run that reached its end. The responder's last checkpoint already wrote the
+/// finished state to the state file, if any.
 fn finished_result(finished: Finished, file: Option<&Path>) -> PyIrpResult<PyRunResult> {
     let state_json = finished.runbook.to_json()?;
-    if let Some(path) = file {
-        write_atomically(path, &state_json)
-            .map_err(|error| PyIrpErr::Io { path: path.display().to_string(), error })?;
-    }
     let summary = serde_json::to_value(&finished.summary).map_err(|e| PyIrpErr::Internal(e.to_string()))?;
     // `RunOutcome` is internally tagged: `{"outcome": {"outcome": "blocked", "phase": ...}}`.
     let outcome = match summary.get("outcome") {

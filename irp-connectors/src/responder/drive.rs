@@ -131,6 +131,9 @@ impl Responder {
                     self.save(&runbook)?;
                 }
                 Step::Done(summary) => {
+                    // Reaching the end closes the incident (phase, timeline): saved, so that the
+                    // last checkpoint is the finished state and a resume has nothing left to do.
+                    self.save(&runbook)?;
                     if let Some(phase) = phases.0.take() {
                         self.observer.observe(&runbook, &Progress::PhaseEnded { phase });
                     }
