@@ -112,23 +112,11 @@ impl Assessor {
     /// An empty assessor with the same settings (policy, user, strictness, time range), to read
     /// one part of a stream, possibly on another thread; [`Assessor::merge`] adds it back.
     pub fn shard(&self) -> Assessor {
-        Assessor {
-            policy: self.policy.clone(),
-            window: self.window,
-            only_user: self.only_user.clone(),
-            users: HashMap::new(),
-            undo: None,
-            epoch: 0,
-            deferred_sweeps: false,
-            population: Population::default(),
-            stats: ReadStats::default(),
-            strict: self.strict,
-            warnings: Vec::new(),
-            since: self.since,
-            until: self.until,
-            skip_others: self.skip_others,
-            stream: Some(ShardStream::default()),
-        }
+        let mut shard = Assessor::new(self.policy.clone()).strict(self.strict).within(self.since, self.until);
+        shard.only_user.clone_from(&self.only_user);
+        shard.skip_others = self.skip_others;
+        shard.stream = Some(ShardStream::default());
+        shard
     }
 
     /// Makes room for `events` more in a shard's list (no effect on other assessors).
