@@ -128,6 +128,10 @@ impl Assessor {
 
     /// Adds a shard's events, facts, counts and warnings as if its part of the stream had been
     /// read here, after everything read so far. Merge shards in stream order.
+    ///
+    /// An assessor that is not a [`Assessor::shard`] (one that read other sources on its own) can
+    /// be merged too: its users' histories and its tenant-wide facts are added, which gives the
+    /// same assessments as one assessor reading both when the two read different events.
     pub fn merge(&mut self, mut shard: Assessor) {
         let theirs = shard.stream.take().unwrap_or_default();
         match &mut self.stream {
@@ -153,6 +157,7 @@ impl Assessor {
                 }
             }
         }
+        self.population.absorb(shard.population);
         self.stats.add(&shard.stats);
         let room = MAX_WARNINGS.saturating_sub(self.warnings.len());
         self.warnings.extend(shard.warnings.into_iter().take(room));
@@ -578,6 +583,24 @@ mod tests {
         want.push_source("good.ndjson", good.as_bytes(), Format::Auto).unwrap();
         assert_eq!(a.stats(), want.stats());
         assert_eq!(contract(&a.finish()), contract(&want.finish()));
+    }
+
+    #[test]
+    fn assessors_that_read_different_sources_merge_into_one() {
+        let input = busy_tenant();
+        let lines: Vec<&str> = input.split_inclusive('\n').collect();
+        let (first, second) = (lines[..450].concat(), lines[450..].concat());
+        let mut whole = Assessor::new(Policy::default());
+        whole.push_source("a.ndjson", first.as_bytes(), Format::Auto).unwrap();
+        whole.push_source("b.ndjson", second.as_bytes(), Format::Auto).unwrap();
+        let mut a = Assessor::new(Policy::default());
+        a.push_source("a.ndjson", first.as_bytes(), Format::Auto).unwrap();
+        let mut b = Assessor::new(Policy::default());
+        b.push_source("b.ndjson", second.as_bytes(), Format::Auto).unwrap();
+        a.merge(b);
+        assert_eq!(a.stats(), whole.stats());
+        assert_eq!(a.population, whole.population);
+        assert_eq!(contract(&a.finish()), contract(&whole.finish()));
     }
 
     #[test]

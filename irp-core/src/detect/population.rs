@@ -88,6 +88,35 @@ impl Population {
         }
     }
 
+    /// Adds what another population observed (other events). Below the caps the result is what
+    /// observing both event streams gives; at a cap, which users are remembered may differ, which
+    /// no threshold can see (every threshold is far below its cap).
+    pub fn absorb(&mut self, other: Population) {
+        self.observed += other.observed;
+        for (ip, theirs) in other.ips {
+            let mine = self.ips.entry(ip).or_default();
+            for span in theirs.failed {
+                if let Some(known) = mine.failed.iter_mut().find(|s| s.user == span.user) {
+                    known.first = known.first.min(span.first);
+                    known.last = known.last.max(span.last);
+                } else if mine.failed.len() < USERS_PER_KEY_CAP {
+                    mine.failed.push(span);
+                }
+            }
+            for user in theirs.succeeded {
+                insert_capped(&mut mine.succeeded, user, USERS_PER_KEY_CAP);
+            }
+        }
+        for (prefix, users) in other.prefixes {
+            let mine = self.prefixes.entry(prefix).or_default();
+            users.into_iter().for_each(|u| insert_capped(mine, u, SHARED_USERS_CAP));
+        }
+        for (asn, users) in other.asns {
+            let mine = self.asns.entry(asn).or_default();
+            users.into_iter().for_each(|u| insert_capped(mine, u, SHARED_USERS_CAP));
+        }
+    }
+
     /// Distinct users (any, including `user`) who failed to sign in from `ip` between `from`
     /// and `to` (a user counts when their failures from that IP overlap the interval).
     pub fn failed_users_from(&self, ip: IpAddr, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
