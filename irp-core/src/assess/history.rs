@@ -49,7 +49,7 @@ impl UserHistory {
     pub fn push(&mut self, event: Event, window: Duration) {
         let latest = self.latest.map_or(event.time, |l| l.max(event.time));
         self.latest = Some(latest);
-        if event.time < latest - window {
+        if event.time < window_start(latest, window) {
             self.fold(&event);
             return;
         }
@@ -67,7 +67,8 @@ impl UserHistory {
 
     /// True when a [`UserHistory::sweep`] would fold something now.
     pub fn sweep_due(&self, window: Duration) -> bool {
-        let expired = |latest: DateTime<Utc>| self.recent.front().is_some_and(|e| e.time < latest - window);
+        let expired =
+            |latest: DateTime<Utc>| self.recent.front().is_some_and(|e| e.time < window_start(latest, window));
         self.latest.is_some_and(expired) || self.recent.len() >= self.full_sweep_at
     }
 
@@ -84,7 +85,7 @@ impl UserHistory {
 
     /// Folds the events that left the window: those at the front, and when due every one.
     pub fn sweep(&mut self, window: Duration) {
-        let Some(cutoff) = self.latest.map(|latest| latest - window) else { return };
+        let Some(cutoff) = self.latest.map(|latest| window_start(latest, window)) else { return };
         while self.recent.front().is_some_and(|e| e.time < cutoff) {
             if let Some(event) = self.recent.pop_front() {
                 self.fold(&event);
@@ -118,7 +119,7 @@ impl UserHistory {
     /// The baseline and the window, exactly as if every event had been kept and split at the end.
     pub fn finish(mut self, window: Duration) -> Finished {
         if let Some(latest) = self.latest {
-            self.sweep_all(latest - window);
+            self.sweep_all(window_start(latest, window));
         }
         let mut events = Vec::from(self.recent);
         events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
@@ -128,6 +129,12 @@ impl UserHistory {
         let considered = self.folded.len() as u64 + events.len() as u64;
         Finished { baseline: self.lookback.finish(), window: events, considered }
     }
+}
+
+/// Where a window of `window` ending at `latest` starts; the earliest representable time when
+/// that is before it (a record dated at the very start of the calendar must not panic).
+pub(crate) fn window_start(latest: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
+    latest.checked_sub_signed(window).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// A deterministic 64-bit key of (time, id), eight bytes of the id at a time, then splitmix64's
@@ -234,6 +241,17 @@ mod tests {
         assert_eq!(history.recent.len(), 61, "an hour of minutes, both ends in");
         let done = history.finish(window);
         assert_eq!((done.window.len(), done.considered, done.baseline.logins), (61, 10_000, 9_939));
+    }
+
+    #[test]
+    fn events_at_the_start_of_the_calendar_do_not_overflow() {
+        let window = Duration::hours(96);
+        let mut history = UserHistory::default();
+        let mut first = login("a", 0, "US");
+        first.time = DateTime::<Utc>::MIN_UTC;
+        history.push(first, window);
+        let done = history.finish(window);
+        assert_eq!(done.window.len(), 1);
     }
 
     #[test]

@@ -434,7 +434,7 @@ impl Assessor {
 pub(crate) fn window_split(sorted: &[Event], policy: &Policy) -> usize {
     match sorted.last() {
         Some(last) => {
-            let window_start = last.time - Duration::hours(i64::from(policy.window_hours));
+            let window_start = history::window_start(last.time, Duration::hours(i64::from(policy.window_hours)));
             sorted.partition_point(|e| e.time < window_start)
         }
         None => 0,
