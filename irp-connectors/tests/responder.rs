@@ -196,6 +196,14 @@ fn idp(w: &Shared) -> MockIdentityProvider {
         w.account.tokens.clear();
         Ok(0)
     });
+    let wt = w.clone();
+    m.expect_revoke_tokens().returning(move |login| {
+        let mut w = wt.lock().unwrap();
+        check_user(&w, login)?;
+        w.log.push(format!("idp.revoke_tokens {login}"));
+        w.account.tokens.clear();
+        Ok(0)
+    });
     let wl = w.clone();
     m.expect_list_grants().returning(move |_| Ok(wl.lock().unwrap().account.grants.clone()));
     let wf = w.clone();
@@ -491,7 +499,6 @@ async fn resuming_from_any_checkpoint_reaches_the_same_end_without_repeating_an_
     let port_calls = |log: &[String]| -> Vec<String> {
         log.iter().filter(|l| l.starts_with("idp.") || l.starts_with("mailbox.")).cloned().collect()
     };
-    // (terminate_sessions and revoke_tokens share one port call: it is made once per action.)
     let expected_calls = port_calls(&w.lock().unwrap().log);
 
     for crash_at in 1..=total {
