@@ -334,6 +334,9 @@ async fn high_run_journals_before_and_after_every_action_and_verifies() {
     let calls = [
         ("disable_account", format!("idp.disable_user {LOGIN}")),
         ("reset_password", format!("idp.reset_password {LOGIN}")),
+        // Each its own port call: revoke_tokens no longer re-sends the sessions call.
+        ("terminate_sessions", format!("idp.terminate_sessions {LOGIN}")),
+        ("revoke_tokens", format!("idp.revoke_tokens {LOGIN}")),
         ("delete_inbox_rule", format!("mailbox.delete_inbox_rule {LOGIN} rule-1")),
         ("enable_account", format!("idp.enable_user {LOGIN}")),
     ];
