@@ -485,3 +485,30 @@ fn an_attacker_second_email_is_removed_and_no_longer_withholds_the_re_enable() {
     let removed = journal_entry(&setup, "remove_recovery_method", Started);
     assert_eq!(removed["before"], serde_json::json!({"method": "recovery@evil.example"}));
 }
+
+/// The plan shows the reset call of the configured mode (the connector's own text, not the
+/// call style's `sendEmail=true` default).
+#[test]
+fn the_plan_shows_the_reset_call_of_the_configured_mode() {
+    for (mode, shown) in [
+        (
+            "link",
+            format!("POST /api/v1/users/{USER_ID}/lifecycle/unsuspend (only if SUSPENDED), then POST /api/v1/users/{USER_ID}/lifecycle/reset_password?sendEmail=false&revokeSessions=true (if it fails after the unsuspend: POST /api/v1/users/{USER_ID}/lifecycle/suspend)"),
+        ),
+        (
+            "expire",
+            format!("POST /api/v1/users/{USER_ID}/lifecycle/expire_password (refused, nothing sent, if the user is SUSPENDED)"),
+        ),
+    ] {
+        let setup = Setup::new(Options::default(), "revoke_sessions_on_reset = true");
+        let config = std::fs::read_to_string(setup.path("irp.toml")).unwrap();
+        let config = config.replace("password_reset = \"email\"", &format!("password_reset = \"{mode}\""));
+        std::fs::write(setup.path("irp.toml"), config).unwrap();
+        let out = setup.respond(&["--dry-run"], "");
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(stdout.contains(&shown), "{mode}: {stdout}");
+        assert!(!stdout.contains("sendEmail=true"), "{mode}: {stdout}");
+        assert_eq!(setup.mutating(), Vec::<String>::new());
+    }
+}

@@ -668,5 +668,15 @@ mod tests {
         assert_eq!(g.default_call(CallStyle::Graph, "u"), "DELETE /v1.0/oauth2PermissionGrants/g9");
         assert_eq!(g.inverse(), None);
         assert_eq!(g.object_id(), Some("g9"));
+        // Okta: the reset names the unsuspend sent first for a suspended user and the undo.
+        assert_eq!(
+            ActionKind::ResetPassword.default_call(CallStyle::Okta, "00u1"),
+            "POST /api/v1/users/00u1/lifecycle/unsuspend (only if SUSPENDED), then POST /api/v1/users/00u1/lifecycle/reset_password?sendEmail=true (if it fails after the unsuspend: POST /api/v1/users/00u1/lifecycle/suspend)"
+        );
+        let email = ActionKind::RemoveRecoveryMethod { method_id: "recovery_email".into(), channel: "a@b.c".into() };
+        assert_eq!(
+            email.default_call(CallStyle::Okta, "00u1"),
+            r#"POST /api/v1/users/00u1 {"profile":{"secondEmail":null}}"#
+        );
     }
 }
