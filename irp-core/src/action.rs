@@ -298,7 +298,9 @@ impl ActionKind {
         use ActionKind as K;
         match self {
             K::DisableAccount => "account status SUSPENDED / accountEnabled=false".into(),
-            K::EnableAccount => "account status ACTIVE / accountEnabled=true".into(),
+            K::EnableAccount => {
+                "account status ACTIVE, or RECOVERY / PASSWORD_EXPIRED (not suspended: the user sets a new password) / accountEnabled=true".into()
+            }
             K::ResetPassword => "password reset pending (status RECOVERY or PASSWORD_EXPIRED)".into(),
             K::TerminateSessions => "no active IdP session; OAuth tokens issued from them revoked".into(),
             K::RevokeTokens => "no active refresh token for any client".into(),
