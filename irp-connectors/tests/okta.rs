@@ -167,6 +167,8 @@ struct Lifecycle {
     status: String,
     fail_reset: Option<Reply>,
     fail_suspend: Option<Reply>,
+    /// The unsuspend applies at once but answers after this long.
+    slow_unsuspend: Option<Duration>,
 }
 
 fn lifecycle_double(d: &Double, status: &str) -> Arc<std::sync::Mutex<Lifecycle>> {
@@ -202,7 +204,10 @@ fn lifecycle_double(d: &Double, status: &str) -> Arc<std::sync::Mutex<Lifecycle>
             ("suspend", _) => invalid("Cannot suspend a user that is not active"),
             ("unsuspend", "SUSPENDED") => {
                 st.status = "ACTIVE".into();
-                Reply::json(200, json!({}))
+                match st.slow_unsuspend.take() {
+                    Some(d) => Reply::json(200, json!({})).delay(d),
+                    None => Reply::json(200, json!({})),
+                }
             }
             ("unsuspend", _) => invalid("Cannot unsuspend a user that is not suspended"),
             ("reset_password", _) | ("expire_password", _) => match st.fail_reset.take() {
@@ -344,9 +349,38 @@ async fn a_failed_unsuspend_sends_no_reset() {
     let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
     assert_eq!(
         e.to_string(),
-        "okta.reset_password: permission denied (HTTP 403): the credential lacks a permission: check the token's scopes/permissions (admin role, OAuth scope, IAM role or API key permissions) for this operation, see docs/CONNECTORS.md; vendor code E0000006; unsuspending for the password reset failed; the user should still be SUSPENDED"
+        "okta.reset_password: permission denied (HTTP 403): the credential lacks a permission: check the token's scopes/permissions (admin role, OAuth scope, IAM role or API key permissions) for this operation, see docs/CONNECTORS.md; vendor code E0000006; unsuspending for the password reset failed; the user is still SUSPENDED"
     );
     assert_eq!(d.lines().len(), 2);
+}
+
+#[tokio::test]
+async fn an_unsuspend_that_times_out_sends_no_reset_and_is_undone() {
+    // The unsuspend may have gone through: no reset is sent, the user is read and suspended again.
+    let d = double().await;
+    let state = lifecycle_double(&d, "SUSPENDED");
+    state.lock().unwrap().slow_unsuspend = Some(Duration::from_secs(3));
+    let mut cfg = config(&d);
+    cfg.http = HttpSettings::default().with_timeout(Duration::from_millis(300));
+    let (okta, _) = connect(&cfg);
+    let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
+    assert!(e.maybe_executed());
+    assert!(
+        e.to_string().ends_with(
+            "the unsuspend for the password reset may have gone through; the user was unsuspended for the reset and is SUSPENDED again"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        d.lines(),
+        [
+            format!("GET /okta/api/v1/users/{LOGIN}"),
+            format!("POST {}", path("/lifecycle/unsuspend")),
+            format!("GET {}", path("")),
+            format!("POST {}", path("/lifecycle/suspend")),
+        ]
+    );
+    assert_eq!(state.lock().unwrap().status, "SUSPENDED");
 }
 
 #[tokio::test]

@@ -172,9 +172,9 @@ impl Okta {
         Ok(reset)
     }
 
-    /// Undoes the unsuspend of the reset pair after the reset failed: suspends the user again
-    /// when it is `ACTIVE`, and returns the reset's error saying where the account stands. A
-    /// reset that may have gone through (timeout) is checked by reading the user first.
+    /// Undoes the unsuspend of the reset pair after the reset failed (or an unsuspend timed out):
+    /// reads the user, suspends it again when it is `ACTIVE`, and returns the error saying where
+    /// the account stands. Reading first also catches a timed-out reset that did go through.
     async fn resuspend_after(&self, op: &str, id: &str, reset_error: ConnectorError) -> ConnectorError {
         const LOST: &str = "the account is ACTIVE and NOT contained: suspend it by hand now";
         let status = match self.http.send_json::<User>(Request::get(op, &users(id))).await {
@@ -274,9 +274,13 @@ impl IdentityProvider for Okta {
                 ))
             }
             "SUSPENDED" => {
-                self.post_lifecycle(op, &user.id, "unsuspend").await.map_err(|e| {
-                    e.and_detail("unsuspending for the password reset failed; the user should still be SUSPENDED")
-                })?;
+                if let Err(e) = self.post_lifecycle(op, &user.id, "unsuspend").await {
+                    if e.maybe_executed() {
+                        let e = e.and_detail("the unsuspend for the password reset may have gone through");
+                        return Err(self.resuspend_after(op, &user.id, e).await);
+                    }
+                    return Err(e.and_detail("unsuspending for the password reset failed; the user is still SUSPENDED"));
+                }
                 match self.reset_active(op, &user.id).await {
                     Ok(reset) => Ok(reset),
                     Err(e) => Err(self.resuspend_after(op, &user.id, e).await),
