@@ -133,6 +133,20 @@ type = "none"
         journal.into_iter().filter(|e| Some(&e.idempotency_key) == key.as_ref()).map(|e| e.status).collect()
     }
 
+    /// Every journal entry as (action kind, status), in order.
+    fn journal(&self) -> Vec<(String, JournalStatus)> {
+        self.journal_entries()
+            .into_iter()
+            .map(|e| (e.action["kind"].as_str().unwrap_or("").to_owned(), e.status))
+            .collect()
+    }
+
+    fn journal_entries(&self) -> Vec<irp::connectors::JournalEntry> {
+        let store = SqliteCaseStore::open(self.path("irp-journal.sqlite")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(store.journal(&CaseId(CASE.to_string()))).unwrap()
+    }
+
     fn okta_requests(&self) -> Vec<Recorded> {
         self.vendors.requests().into_iter().filter(|r| r.path.starts_with("/okta/")).collect()
     }
@@ -140,6 +154,16 @@ type = "none"
     fn mutating(&self) -> Vec<String> {
         self.vendors.requests().iter().filter(|r| r.is_mutating()).map(Recorded::line).collect()
     }
+}
+
+/// The journal entry of `kind` with `status`, as JSON.
+fn journal_entry(setup: &Setup, kind: &str, status: JournalStatus) -> Value {
+    let entry = setup
+        .journal_entries()
+        .into_iter()
+        .find(|e| e.action["kind"] == kind && e.status == status)
+        .unwrap_or_else(|| panic!("no {kind} {status:?} in the journal"));
+    serde_json::json!({"detail": entry.detail, "before": entry.state_before, "after": entry.state_after})
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -170,31 +194,25 @@ fn assert_no_secret(what: &str, s: &str) {
     }
 }
 
-/// The run ends with the account suspended, sessions and tokens revoked, the attacker's grant and
-/// factor removed, every phase in the case and a report, and exit code 1: Okta lets a suspended
-/// user only be unsuspended or deactivated, so the runbook's password reset (planned after the
-/// suspension) is refused by the connector, and re-enabling is withheld until a human resets the
-/// password. That is the runbook's ordering on Okta, asserted here so a change to it is seen.
+/// The run suspends the account, then resets the password with the approved pair Okta needs for a
+/// suspended user (unsuspend, reset: the user goes to RECOVERY, where sign-in stays blocked until
+/// the user completes the reset), ends sessions and tokens, removes the attacker's grant and
+/// factor, documents every phase and exits 0. Re-enabling sends nothing: a RECOVERY user is not
+/// suspended.
 #[test]
-fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_removed() {
+fn a_high_likelihood_takeover_unsuspends_for_the_reset_and_ends_in_recovery_with_persistence_removed() {
     let setup = Setup::new(Options::default(), "");
     let out = setup.respond(&["--approver", "soc.lead", "--json"], YES);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     let lines = setup.vendors.lines();
     assert_eq!(setup.vendors.unexpected(), Vec::<String>::new(), "requests:\n{}\nstderr:\n{stderr}", lines.join("\n"));
-    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}\nstdout:\n{stdout}\nrequests:\n{}", lines.join("\n"));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}\nstdout:\n{stdout}\nrequests:\n{}", lines.join("\n"));
     let summary: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(summary["status"], "incomplete", "{summary}");
+    assert_eq!(summary["status"], "completed", "{summary}");
     assert_eq!(summary["summary"]["likelihood"], "high", "{summary}");
-    let problems: Vec<&str> =
-        summary["summary"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
-    assert_eq!(
-        problems[..2],
-        [
-            format!("a2 reset_password on {USER_ID}: failed okta.reset_password: conflict: the user is SUSPENDED; Okta only unsuspends or deactivates such a user"),
-            "re-enable withheld: password reset a2 not verified (failed)".to_owned(),
-        ],
-        "{problems:#?}"
+    assert!(
+        summary["summary"]["problems"].as_array().unwrap().iter().all(|p| !p.as_str().unwrap().contains("reset")),
+        "{summary}"
     );
     let statuses: Vec<(&str, &str)> = summary["summary"]["plan"]
         .as_array()
@@ -206,30 +224,33 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
         statuses,
         [
             ("disable_account", "verified"),
-            ("reset_password", "failed"),
+            ("reset_password", "verified"),
             ("terminate_sessions", "verified"),
             ("revoke_tokens", "verified"),
             ("revoke_grant", "verified"),
             ("remove_factor", "verified"),
+            ("enable_account", "verified"),
         ]
     );
     // Every prompt showed the exact call the connector then sent.
     for call in [
         format!("call:      POST /api/v1/users/{USER_ID}/lifecycle/suspend"),
+        format!("call:      POST /api/v1/users/{USER_ID}/lifecycle/unsuspend (only if SUSPENDED), then POST /api/v1/users/{USER_ID}/lifecycle/reset_password?sendEmail=true (if it fails after the unsuspend: POST /api/v1/users/{USER_ID}/lifecycle/suspend)"),
         format!("call:      DELETE /api/v1/users/{USER_ID}/sessions?oauthTokens=true"),
+        format!("call:      GET /api/v1/users/{USER_ID}/clients and each client's tokens, then DELETE /api/v1/users/{USER_ID}/clients/{{clientId}}/tokens for each client with a live refresh token"),
         format!("call:      DELETE /api/v1/users/{USER_ID}/grants/{EVIL_GRANT}"),
         format!("call:      DELETE /api/v1/users/{USER_ID}/factors/{EVIL_FACTOR}"),
     ] {
         assert!(stderr.contains(&call), "{call} not shown:\n{stderr}");
     }
 
-    // Okta: suspended and left suspended; the attacker's factor, grant and token gone, the
-    // user's own kept.
+    // Okta: suspended, unsuspended for the reset, left in RECOVERY (sign-in blocked until the
+    // user completes the reset); the attacker's factor, grant and token gone, the user's own kept.
     let okta = setup.vendors.okta();
-    assert_eq!(okta.transitions, ["SUSPENDED"]);
-    assert_eq!(okta.status, "SUSPENDED");
-    assert_eq!(okta.sessions_cleared, 2, "terminate_sessions and revoke_tokens each clear sessions with tokens");
-    assert!(!okta.password_reset);
+    assert_eq!(okta.transitions, ["SUSPENDED", "ACTIVE", "RECOVERY"]);
+    assert_eq!(okta.status, "RECOVERY");
+    assert_eq!(okta.sessions_cleared, 1, "revoke_tokens does not send the sessions call again");
+    assert!(okta.password_reset);
     let factors: Vec<&str> = okta.factors.iter().filter_map(|f| f["id"].as_str()).collect();
     assert_eq!(factors, [GOOD_FACTOR]);
     let grant = |id: &str| okta.grants.iter().find(|g| g["id"] == id).unwrap()["status"].clone();
@@ -237,12 +258,21 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
     assert_eq!(grant(GOOD_GRANT), "ACTIVE");
     assert!(okta.tokens.iter().all(|t| t["status"] == "REVOKED"));
 
-    // Journalled in the SOAR's journal_db: started, succeeded, verified; the refused reset failed.
-    use JournalStatus::{Failed, Started, Succeeded, Verified};
-    assert_eq!(setup.journal_of("disable_account"), [Started, Succeeded, Verified]);
-    assert_eq!(setup.journal_of("revoke_grant"), [Started, Succeeded, Verified]);
-    assert_eq!(setup.journal_of("revoke_tokens"), [Started, Succeeded, Verified]);
-    assert_eq!(setup.journal_of("reset_password"), [Started, Failed]);
+    // Journalled in the SOAR's journal_db: started, succeeded, verified. The suspension is
+    // verified before the reset pair starts, and not re-checked after it.
+    use JournalStatus::{Started, Succeeded, Verified};
+    for kind in ["disable_account", "reset_password", "revoke_grant", "revoke_tokens", "enable_account"] {
+        assert_eq!(setup.journal_of(kind), [Started, Succeeded, Verified], "{kind}");
+    }
+    let journal = setup.journal();
+    let at = |kind: &str, status: JournalStatus| {
+        journal.iter().position(|(k, s)| k == kind && *s == status).unwrap_or_else(|| panic!("{kind} {status:?}"))
+    };
+    assert!(at("disable_account", Verified) < at("reset_password", Started));
+    assert_eq!(journal.iter().filter(|(k, _)| k == "disable_account").count(), 3);
+    // The re-enable found the user out of suspension (RECOVERY) and sent nothing.
+    let enable = journal_entry(&setup, "enable_account", Succeeded);
+    assert_eq!(enable["detail"], "already in the expected post-state: no call sent", "{enable}");
 
     // The exact Okta calls that changed something, in order, each once.
     let okta_reqs = setup.okta_requests();
@@ -251,7 +281,8 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
         changes,
         [
             format!("POST {}", users("/lifecycle/suspend")),
-            format!("DELETE {}?oauthTokens=true", users("/sessions")),
+            format!("POST {}", users("/lifecycle/unsuspend")),
+            format!("POST {}?sendEmail=true", users("/lifecycle/reset_password")),
             format!("DELETE {}?oauthTokens=true", users("/sessions")),
             format!("DELETE {}", users(&format!("/grants/{EVIL_GRANT}"))),
             format!("DELETE {}", users(&format!("/clients/{EVIL_CLIENT}/tokens"))),
@@ -326,7 +357,7 @@ fn a_high_likelihood_takeover_ends_in_a_suspended_okta_user_with_persistence_rem
 fn a_suspend_that_times_out_is_verified_by_reading_the_user_never_resent() {
     // The double suspends at once but answers after the client's timeout.
     let setup = Setup::new(
-        Options { suspend_delay: Some(Duration::from_millis(2500)) },
+        Options { suspend_delay: Some(Duration::from_millis(2500)), ..Options::default() },
         "[idp.http]\ntimeout_ms = 800\nmax_retries = 3\nbackoff_ms = 10\njitter_ms = 0\n",
     );
     let out = setup.respond(&["--approver", "soc.lead", "--json"], YES);
@@ -341,13 +372,12 @@ fn a_suspend_that_times_out_is_verified_by_reading_the_user_never_resent() {
         "the user was not re-read after the timeout:\n{}",
         lines.join("\n")
     );
-    // Exit 1 for the password reset on a suspended user, as in the full run; the suspension
-    // itself is verified from the re-read.
-    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}\nrequests:\n{}", lines.join("\n"));
+    // The suspension is verified from the re-read; the run then goes on as the full run does.
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}\nrequests:\n{}", lines.join("\n"));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     let disable = &summary["summary"]["plan"][0];
     assert_eq!((disable["kind"].as_str(), disable["status"].as_str()), (Some("disable_account"), Some("verified")));
-    assert_eq!(setup.vendors.okta().transitions, ["SUSPENDED"]);
+    assert_eq!(setup.vendors.okta().transitions, ["SUSPENDED", "ACTIVE", "RECOVERY"]);
     // The journal shows the outcome was unknown (timed out), then verified by the re-read.
     assert_eq!(
         setup.journal_of("disable_account"),
@@ -372,4 +402,113 @@ fn a_dry_run_sends_no_mutating_request() {
     assert!(okta.transitions.is_empty() && okta.sessions_cleared == 0 && !okta.password_reset);
     assert_no_secret("stdout", &stdout);
     assert_no_secret("stderr", &text(&out.stderr));
+}
+
+/// The reset of the pair fails after the unsuspend: the connector suspends the user again and
+/// says so, the run goes on with the account suspended, re-enabling is withheld and `irp
+/// respond` exits 1.
+#[test]
+fn a_reset_that_fails_after_the_unsuspend_leaves_the_user_suspended_again() {
+    let setup = Setup::new(Options { fail_reset: true, ..Options::default() }, "");
+    let out = setup.respond(&["--approver", "soc.lead", "--json"], YES);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let lines = setup.vendors.lines();
+    assert_eq!(setup.vendors.unexpected(), Vec::<String>::new(), "{}", lines.join("\n"));
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}\nrequests:\n{}", lines.join("\n"));
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    let problems: Vec<&str> =
+        summary["summary"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(
+        problems[..2],
+        [
+            format!("a2 reset_password on {USER_ID}: failed okta.reset_password: invalid request (HTTP 400): vendor code E0000001; the user was unsuspended for the reset and is SUSPENDED again"),
+            "re-enable withheld: password reset a2 not verified (failed)".to_owned(),
+        ],
+        "{problems:#?}"
+    );
+    let okta = setup.vendors.okta();
+    assert_eq!(okta.transitions, ["SUSPENDED", "ACTIVE", "SUSPENDED"]);
+    assert_eq!(okta.status, "SUSPENDED");
+    assert!(!okta.password_reset);
+    // Exactly: suspend; unsuspend, the refused reset, the user re-read, suspend again; then the
+    // rest of the run.
+    let changes: Vec<String> =
+        setup.okta_requests().iter().filter(|r| r.method != "GET").map(Recorded::line).take(5).collect();
+    assert_eq!(
+        changes,
+        [
+            format!("POST {}", users("/lifecycle/suspend")),
+            format!("POST {}", users("/lifecycle/unsuspend")),
+            format!("POST {}?sendEmail=true", users("/lifecycle/reset_password")),
+            format!("POST {}", users("/lifecycle/suspend")),
+            format!("DELETE {}?oauthTokens=true", users("/sessions")),
+        ]
+    );
+    let reset = lines.iter().position(|l| *l == format!("POST {}?sendEmail=true", users("/lifecycle/reset_password")));
+    assert_eq!(lines[reset.unwrap() + 1], format!("GET {}", users("")));
+    assert_eq!(setup.journal_of("reset_password"), [JournalStatus::Started, JournalStatus::Failed]);
+    assert!(!setup.journal().iter().any(|(k, _)| k == "enable_account"));
+}
+
+/// A recovery address outside the tenant set during the takeover (`profile.secondEmail`) is
+/// removed by a partial profile update in Eradication, verified by re-reading the user, and no
+/// longer keeps the account from being re-enabled.
+#[test]
+fn an_attacker_second_email_is_removed_and_no_longer_withholds_the_re_enable() {
+    let setup = Setup::new(Options { second_email: Some("recovery@evil.example".into()), ..Options::default() }, "");
+    let out = setup.respond(&["--approver", "soc.lead", "--json"], YES);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let lines = setup.vendors.lines();
+    assert_eq!(setup.vendors.unexpected(), Vec::<String>::new(), "{}", lines.join("\n"));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}\nrequests:\n{}", lines.join("\n"));
+    assert!(
+        stderr.contains(&format!(r#"call:      POST /api/v1/users/{USER_ID} {{"profile":{{"secondEmail":null}}}}"#)),
+        "{stderr}"
+    );
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    let statuses: Vec<(&str, &str)> = summary["summary"]["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["status"].as_str().unwrap()))
+        .collect();
+    assert!(statuses.contains(&("remove_recovery_method", "verified")), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&("enable_account", "verified")), "{statuses:?}");
+    assert_eq!(setup.vendors.okta().second_email, None);
+    let updates: Vec<Recorded> =
+        setup.okta_requests().into_iter().filter(|r| r.method == "POST" && r.path == users("")).collect();
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].body_json(), serde_json::json!({"profile": {"secondEmail": null}}));
+    assert_eq!(updates[0].header("content-type"), Some("application/json"));
+    use JournalStatus::{Started, Succeeded, Verified};
+    assert_eq!(setup.journal_of("remove_recovery_method"), [Started, Succeeded, Verified]);
+    let removed = journal_entry(&setup, "remove_recovery_method", Started);
+    assert_eq!(removed["before"], serde_json::json!({"method": "recovery@evil.example"}));
+}
+
+/// The plan shows the reset call of the configured mode (the connector's own text, not the
+/// call style's `sendEmail=true` default).
+#[test]
+fn the_plan_shows_the_reset_call_of_the_configured_mode() {
+    for (mode, shown) in [
+        (
+            "link",
+            format!("POST /api/v1/users/{USER_ID}/lifecycle/unsuspend (only if SUSPENDED), then POST /api/v1/users/{USER_ID}/lifecycle/reset_password?sendEmail=false&revokeSessions=true (if it fails after the unsuspend: POST /api/v1/users/{USER_ID}/lifecycle/suspend)"),
+        ),
+        (
+            "expire",
+            format!("POST /api/v1/users/{USER_ID}/lifecycle/expire_password (refused, nothing sent, if the user is SUSPENDED)"),
+        ),
+    ] {
+        let setup = Setup::new(Options::default(), "revoke_sessions_on_reset = true");
+        let config = std::fs::read_to_string(setup.path("irp.toml")).unwrap();
+        let config = config.replace("password_reset = \"email\"", &format!("password_reset = \"{mode}\""));
+        std::fs::write(setup.path("irp.toml"), config).unwrap();
+        let out = setup.respond(&["--dry-run"], "");
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(stdout.contains(&shown), "{mode}: {stdout}");
+        assert!(!stdout.contains("sendEmail=true"), "{mode}: {stdout}");
+        assert_eq!(setup.mutating(), Vec::<String>::new());
+    }
 }

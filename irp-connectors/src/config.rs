@@ -20,6 +20,7 @@
 //! assert_eq!(config.mailbox.name(), "none");
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -395,6 +396,7 @@ impl ConnectorsConfig {
             SoarConfig::Secops(c) => Arc::new(SecOpsSoar::from_config(c)?),
         };
         let mut absent = Vec::new();
+        let mut calls = BTreeMap::new();
         let (idp, style): (Arc<dyn IdentityProvider>, _) = match &self.idp {
             IdpConfig::Local { path } => {
                 // The local directory models no delegates and no app passwords.
@@ -404,7 +406,9 @@ impl ConnectorsConfig {
             IdpConfig::Okta(c) => {
                 // Okta has no app passwords and no mailbox delegates.
                 absent.extend([PersistenceKind::Delegate, PersistenceKind::AppPassword]);
-                (Arc::new(Okta::from_config(c)?), CallStyle::Okta)
+                let okta = Okta::from_config(c)?;
+                calls = okta.planned_calls();
+                (Arc::new(okta), CallStyle::Okta)
             }
             // Graph cannot list mailbox delegates or app passwords: they stay "not listed", which
             // keeps the account disabled until someone checks them in Exchange (hard rule 2).
@@ -415,7 +419,10 @@ impl ConnectorsConfig {
             MailboxConfig::Graph(c) => Arc::new(graph(c)?),
             MailboxConfig::None => Arc::new(NoMailbox),
         };
-        Ok(Ports::new(siem, soar, idp, mailbox).with_call_style(style).with_absent_persistence(absent))
+        Ok(Ports::new(siem, soar, idp, mailbox)
+            .with_call_style(style)
+            .with_planned_calls(calls)
+            .with_absent_persistence(absent))
     }
 }
 

@@ -124,6 +124,15 @@ impl ConnectorError {
         self
     }
 
+    /// Appends `more` to the detail (after `; `), keeping what is there (the vendor code).
+    pub(crate) fn and_detail(mut self, more: impl fmt::Display) -> Self {
+        self.detail = Some(match self.detail.take() {
+            Some(d) => format!("{d}; {more}"),
+            None => more.to_string(),
+        });
+        self
+    }
+
     /// Records the HTTP status the service answered with.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);

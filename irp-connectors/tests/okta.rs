@@ -158,19 +158,306 @@ async fn disable_respects_that_okta_suspends_only_active_users() {
     assert!(d.requests().iter().all(|r| r.method == "GET"), "no lifecycle call was made");
 }
 
+/// Okta's user lifecycle for one user, as a guard in front of the routes: `GET` the user (by
+/// login or id), `suspend` only when ACTIVE, `unsuspend` only when SUSPENDED, and no password
+/// reset or expiry on a SUSPENDED user (403 E0000038: a suspended user can only be unsuspended
+/// or deactivated). `fail_reset` / `fail_suspend` make those calls fail once the rule passes.
+#[derive(Default)]
+struct Lifecycle {
+    status: String,
+    fail_reset: Option<Reply>,
+    fail_suspend: Option<Reply>,
+    /// The unsuspend applies at once but answers after this long.
+    slow_unsuspend: Option<Duration>,
+}
+
+fn lifecycle_double(d: &Double, status: &str) -> Arc<std::sync::Mutex<Lifecycle>> {
+    let state = Arc::new(std::sync::Mutex::new(Lifecycle { status: status.into(), ..Lifecycle::default() }));
+    let s = state.clone();
+    d.guard(move |r| {
+        if r.header("authorization") != Some(&format!("SSWS {TOKEN}")) {
+            return Some(Reply::json(401, okta_error("E0000011", "Invalid token provided")));
+        }
+        if r.method == "POST" && r.header("content-length").is_none() {
+            return Some(Reply::empty(411));
+        }
+        let mut st = s.lock().unwrap();
+        let invalid = |what: &str| Reply::json(400, okta_error("E0000001", &format!("Api validation failed: {what}")));
+        if r.method == "GET" && (r.path == format!("/okta/api/v1/users/{LOGIN}") || r.path == path("")) {
+            return Some(Reply::json(200, user(&st.status)));
+        }
+        let action = r.path.strip_prefix(&path("/lifecycle/"))?;
+        if r.method != "POST" {
+            return None;
+        }
+        Some(match (action, st.status.as_str()) {
+            ("reset_password" | "expire_password", "SUSPENDED") => {
+                Reply::json(403, okta_error("E0000038", "This operation is not allowed in the user's current status."))
+            }
+            ("suspend", "ACTIVE") => match st.fail_suspend.take() {
+                Some(reply) => reply,
+                None => {
+                    st.status = "SUSPENDED".into();
+                    Reply::json(200, json!({}))
+                }
+            },
+            ("suspend", _) => invalid("Cannot suspend a user that is not active"),
+            ("unsuspend", "SUSPENDED") => {
+                st.status = "ACTIVE".into();
+                match st.slow_unsuspend.take() {
+                    Some(d) => Reply::json(200, json!({})).delay(d),
+                    None => Reply::json(200, json!({})),
+                }
+            }
+            ("unsuspend", _) => invalid("Cannot unsuspend a user that is not suspended"),
+            ("reset_password", _) | ("expire_password", _) => match st.fail_reset.take() {
+                Some(reply) => reply,
+                None if action == "expire_password" => {
+                    st.status = "PASSWORD_EXPIRED".into();
+                    Reply::json(200, user("PASSWORD_EXPIRED"))
+                }
+                None if r.query("sendEmail") == Some("false") => {
+                    st.status = "RECOVERY".into();
+                    Reply::json(
+                        200,
+                        json!({"resetPasswordUrl": "https://acme.okta.com/reset_password/XE6wE17zmphl3KqAPFxO"}),
+                    )
+                }
+                None => {
+                    st.status = "RECOVERY".into();
+                    Reply::json(200, json!({}))
+                }
+            },
+            _ => return None,
+        })
+    });
+    state
+}
+
 #[tokio::test]
-async fn reset_password_refuses_a_suspended_user_without_calling_okta() {
-    // Okta lets a suspended user only be unsuspended or deactivated.
+async fn a_suspended_user_is_unsuspended_then_reset_and_ends_in_recovery() {
+    for (mode, reset) in [
+        (OktaPasswordReset::Email, "reset_password?sendEmail=true"),
+        (OktaPasswordReset::Link, "reset_password?sendEmail=false"),
+    ] {
+        let d = double().await;
+        let state = lifecycle_double(&d, "SUSPENDED");
+        let mut cfg = config(&d);
+        cfg.password_reset = mode;
+        let (okta, _) = connect(&cfg);
+        let r = okta.reset_password(&UserId::new(LOGIN)).await.unwrap();
+        assert_eq!(r.reset_url.is_some(), mode == OktaPasswordReset::Link);
+        assert_eq!(
+            d.lines(),
+            [
+                format!("GET /okta/api/v1/users/{LOGIN}"),
+                format!("POST {}", path("/lifecycle/unsuspend")),
+                format!("POST {}", path(&format!("/lifecycle/{reset}"))),
+            ]
+        );
+        assert_eq!(state.lock().unwrap().status, "RECOVERY");
+        // RECOVERY is not suspended: a re-enable sends nothing.
+        okta.enable_user(&UserId::new(LOGIN)).await.unwrap();
+        assert_eq!(d.requests().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn the_double_refuses_a_reset_on_a_suspended_user_as_okta_does() {
+    // The rule the pair exists for, checked on the double itself.
     let d = double().await;
-    with_user(&d, "SUSPENDED");
-    let (okta, _) = connect(&config(&d));
+    lifecycle_double(&d, "SUSPENDED");
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(d.url(&path("/lifecycle/reset_password?sendEmail=true")))
+        .header("authorization", format!("SSWS {TOKEN}"))
+        .header("content-length", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["errorCode"], "E0000038");
+}
+
+#[tokio::test]
+async fn expire_mode_refuses_a_suspended_user_without_calling_okta() {
+    // PASSWORD_EXPIRED lets the current (stolen) password sign in once: no unsuspend for it.
+    let d = double().await;
+    let state = lifecycle_double(&d, "SUSPENDED");
+    let mut cfg = config(&d);
+    cfg.password_reset = OktaPasswordReset::Expire;
+    let (okta, _) = connect(&cfg);
     let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict);
     assert_eq!(
         e.to_string(),
-        "okta.reset_password: conflict: the user is SUSPENDED; Okta only unsuspends or deactivates such a user"
+        "okta.reset_password: conflict: the user is SUSPENDED and password_reset = \"expire\": unsuspending for expire_password would let the current password sign in to choose a new one; use \"email\" or \"link\""
     );
     assert_eq!(d.lines(), [format!("GET /okta/api/v1/users/{LOGIN}")]);
+    assert_eq!(state.lock().unwrap().status, "SUSPENDED");
+}
+
+#[tokio::test]
+async fn a_reset_that_fails_after_the_unsuspend_is_undone_by_suspending_again() {
+    let d = double().await;
+    let state = lifecycle_double(&d, "SUSPENDED");
+    state.lock().unwrap().fail_reset =
+        Some(Reply::json(403, okta_error("E0000006", "You do not have permission to perform the requested action")));
+    let (okta, _) = connect(&config(&d));
+    let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Permission);
+    assert_eq!(
+        e.to_string(),
+        "okta.reset_password: permission denied (HTTP 403): the credential lacks a permission: check the token's scopes/permissions (admin role, OAuth scope, IAM role or API key permissions) for this operation, see docs/CONNECTORS.md; vendor code E0000006; the user was unsuspended for the reset and is SUSPENDED again"
+    );
+    assert_eq!(
+        d.lines(),
+        [
+            format!("GET /okta/api/v1/users/{LOGIN}"),
+            format!("POST {}", path("/lifecycle/unsuspend")),
+            format!("POST {}", path("/lifecycle/reset_password?sendEmail=true")),
+            format!("GET {}", path("")),
+            format!("POST {}", path("/lifecycle/suspend")),
+        ]
+    );
+    assert_eq!(state.lock().unwrap().status, "SUSPENDED");
+}
+
+#[tokio::test]
+async fn a_failed_undo_says_the_account_is_active_and_not_contained() {
+    let d = double().await;
+    let state = lifecycle_double(&d, "SUSPENDED");
+    state.lock().unwrap().fail_reset = Some(Reply::json(400, okta_error("E0000001", "Api validation failed")));
+    state.lock().unwrap().fail_suspend = Some(Reply::json(403, okta_error("E0000006", "no")));
+    let (okta, _) = connect(&config(&d));
+    let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "okta.reset_password: invalid request (HTTP 400): vendor code E0000001; the user was unsuspended for the reset and suspending it again failed (okta.reset_password: permission denied (HTTP 403): the credential lacks a permission: check the token's scopes/permissions (admin role, OAuth scope, IAM role or API key permissions) for this operation, see docs/CONNECTORS.md; vendor code E0000006): the account is ACTIVE and NOT contained: suspend it by hand now"
+    );
+    assert_eq!(state.lock().unwrap().status, "ACTIVE");
+    assert_eq!(d.lines().len(), 5);
+}
+
+#[tokio::test]
+async fn a_failed_unsuspend_sends_no_reset() {
+    let d = double().await;
+    with_user(&d, "SUSPENDED");
+    d.on("POST", &path("/lifecycle/unsuspend"), Reply::json(403, okta_error("E0000006", "no")));
+    let (okta, _) = connect(&config(&d));
+    let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "okta.reset_password: permission denied (HTTP 403): the credential lacks a permission: check the token's scopes/permissions (admin role, OAuth scope, IAM role or API key permissions) for this operation, see docs/CONNECTORS.md; vendor code E0000006; unsuspending for the password reset failed; the user is still SUSPENDED"
+    );
+    assert_eq!(d.lines().len(), 2);
+}
+
+#[tokio::test]
+async fn an_unsuspend_that_times_out_sends_no_reset_and_is_undone() {
+    // The unsuspend may have gone through: no reset is sent, the user is read and suspended again.
+    let d = double().await;
+    let state = lifecycle_double(&d, "SUSPENDED");
+    state.lock().unwrap().slow_unsuspend = Some(Duration::from_secs(3));
+    let mut cfg = config(&d);
+    cfg.http = HttpSettings::default().with_timeout(Duration::from_millis(300));
+    let (okta, _) = connect(&cfg);
+    let e = okta.reset_password(&UserId::new(LOGIN)).await.unwrap_err();
+    assert!(e.maybe_executed());
+    assert!(
+        e.to_string().ends_with(
+            "the unsuspend for the password reset may have gone through; the user was unsuspended for the reset and is SUSPENDED again"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        d.lines(),
+        [
+            format!("GET /okta/api/v1/users/{LOGIN}"),
+            format!("POST {}", path("/lifecycle/unsuspend")),
+            format!("GET {}", path("")),
+            format!("POST {}", path("/lifecycle/suspend")),
+        ]
+    );
+    assert_eq!(state.lock().unwrap().status, "SUSPENDED");
+}
+
+#[tokio::test]
+async fn planned_calls_name_the_pair_in_the_configured_mode() {
+    let d = double().await;
+    let mut cfg = config(&d);
+    let call = |cfg: &OktaConfig| connect(cfg).0.planned_calls()["reset_password"].clone();
+    let pair = |reset: &str| {
+        format!("POST /api/v1/users/{{user}}/lifecycle/unsuspend (only if SUSPENDED), then POST /api/v1/users/{{user}}/lifecycle/{reset} (if it fails after the unsuspend: POST /api/v1/users/{{user}}/lifecycle/suspend)")
+    };
+    assert_eq!(call(&cfg), pair("reset_password?sendEmail=true"));
+    cfg.password_reset = OktaPasswordReset::Link;
+    cfg.revoke_sessions_on_reset = true;
+    assert_eq!(call(&cfg), pair("reset_password?sendEmail=false&revokeSessions=true"));
+    cfg.password_reset = OktaPasswordReset::Expire;
+    assert_eq!(
+        call(&cfg),
+        "POST /api/v1/users/{user}/lifecycle/expire_password (refused, nothing sent, if the user is SUSPENDED)"
+    );
+}
+
+#[tokio::test]
+async fn revoke_tokens_deletes_per_client_only_where_a_live_token_is_left() {
+    let d = double().await;
+    let clients = json!([{"client_id": "0oaA", "client_name": "A"}, {"client_id": "0oaB", "client_name": "B"}]);
+    // First call: client A holds a live token, B only a revoked one.
+    with_user(&d, "ACTIVE");
+    d.on("GET", &path("/clients"), Reply::json(200, clients.clone()));
+    d.on(
+        "GET",
+        &path("/clients/0oaA/tokens"),
+        Reply::json(200, json!([{"id": "oar1", "status": "ACTIVE", "clientId": "0oaA"}])),
+    );
+    d.on(
+        "GET",
+        &path("/clients/0oaB/tokens"),
+        Reply::json(200, json!([{"id": "oar2", "status": "REVOKED", "clientId": "0oaB"}])),
+    );
+    d.on("DELETE", &path("/clients/0oaA/tokens"), Reply::empty(204));
+    // Second call (after the sessions call took every token): nothing to send.
+    with_user(&d, "ACTIVE");
+    d.on("GET", &path("/clients"), Reply::json(200, clients));
+    d.on("GET", &path("/clients/0oaA/tokens"), Reply::json(200, json!([])));
+    d.on("GET", &path("/clients/0oaB/tokens"), Reply::json(200, json!([])));
+    let (okta, _) = connect(&config(&d));
+    assert_eq!(okta.revoke_tokens(&UserId::new(LOGIN)).await.unwrap(), 1);
+    assert_eq!(okta.revoke_tokens(&UserId::new(LOGIN)).await.unwrap(), 0);
+    let reads = |l: &[String]| l.iter().all(|l| l.starts_with("GET "));
+    let lines = d.lines();
+    assert_eq!(
+        lines[..5],
+        [
+            format!("GET /okta/api/v1/users/{LOGIN}"),
+            format!("GET {}", path("/clients")),
+            format!("GET {}?limit=200", path("/clients/0oaA/tokens")),
+            format!("GET {}?limit=200", path("/clients/0oaB/tokens")),
+            format!("DELETE {}", path("/clients/0oaA/tokens")),
+        ]
+    );
+    assert_eq!(lines.len(), 9);
+    assert!(reads(&lines[5..]), "{lines:#?}");
+}
+
+#[tokio::test]
+async fn a_recovery_email_is_removed_by_a_partial_profile_update() {
+    let d = double().await;
+    with_user(&d, "RECOVERY");
+    d.on("POST", &path(""), Reply::json(200, user("RECOVERY")));
+    with_user(&d, "RECOVERY");
+    let (okta, _) = connect(&config(&d));
+    okta.remove_recovery_method(&UserId::new(LOGIN), "recovery_email").await.unwrap();
+    let e = okta.remove_recovery_method(&UserId::new(LOGIN), "recovery_phone").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    let reqs = d.requests();
+    assert_eq!(d.lines(), [format!("GET /okta/api/v1/users/{LOGIN}"), format!("POST {}", path(""))]);
+    assert_eq!(reqs[1].json(), json!({"profile": {"secondEmail": null}}));
+    assert_eq!(reqs[1].header("content-type"), Some("application/json"));
 }
 
 #[tokio::test]

@@ -224,11 +224,14 @@ impl ActionKind {
             CallStyle::Okta => match self {
                 K::DisableAccount => format!("POST /api/v1/users/{user}/lifecycle/suspend"),
                 K::EnableAccount => format!("POST /api/v1/users/{user}/lifecycle/unsuspend"),
-                // The Okta connector's default (`password_reset = "email"`).
-                K::ResetPassword => format!("POST /api/v1/users/{user}/lifecycle/reset_password?sendEmail=true"),
+                // The Okta connector's default (`password_reset = "email"`), with the unsuspend it
+                // sends first when the account is suspended (Okta resets no SUSPENDED user).
+                K::ResetPassword => okta_reset_call(user, "reset_password?sendEmail=true"),
                 K::TerminateSessions => format!("DELETE /api/v1/users/{user}/sessions?oauthTokens=true"),
-                // What the Responder sends: the session call revokes every OAuth token too.
-                K::RevokeTokens => format!("DELETE /api/v1/users/{user}/sessions?oauthTokens=true"),
+                // Per client, and only where a live refresh token is left after the sessions call.
+                K::RevokeTokens => format!(
+                    "GET /api/v1/users/{user}/clients and each client's tokens, then DELETE /api/v1/users/{user}/clients/{{clientId}}/tokens for each client with a live refresh token"
+                ),
                 K::RevokeGrant { grant_id, .. } => format!("DELETE /api/v1/users/{user}/grants/{grant_id}"),
                 K::DeleteInboxRule { rule_id, .. } => {
                     format!("DELETE /v1.0/users/{user}/mailFolders/inbox/messageRules/{rule_id}")
@@ -241,6 +244,10 @@ impl ActionKind {
                 }
                 K::RemoveFactor { factor_id, .. } => format!("DELETE /api/v1/users/{user}/factors/{factor_id}"),
                 K::ResetFactors => format!("POST /api/v1/users/{user}/lifecycle/reset_factors"),
+                // The sweep's `recovery_email` is the profile's `secondEmail` (partial update).
+                K::RemoveRecoveryMethod { method_id, .. } if method_id == "recovery_email" => {
+                    format!("POST /api/v1/users/{user} {{\"profile\":{{\"secondEmail\":null}}}}")
+                }
                 K::RemoveRecoveryMethod { method_id, .. } => {
                     format!("DELETE /api/v1/users/{user}/factors/{method_id}")
                 }
@@ -291,7 +298,9 @@ impl ActionKind {
         use ActionKind as K;
         match self {
             K::DisableAccount => "account status SUSPENDED / accountEnabled=false".into(),
-            K::EnableAccount => "account status ACTIVE / accountEnabled=true".into(),
+            K::EnableAccount => {
+                "account status ACTIVE, or RECOVERY / PASSWORD_EXPIRED (not suspended: the user sets a new password) / accountEnabled=true".into()
+            }
             K::ResetPassword => "password reset pending (status RECOVERY or PASSWORD_EXPIRED)".into(),
             K::TerminateSessions => "no active IdP session; OAuth tokens issued from them revoked".into(),
             K::RevokeTokens => "no active refresh token for any client".into(),
@@ -325,6 +334,14 @@ impl ActionKind {
             K::RemoveRoleAssignment { .. } => "list the user's role assignments: the id must be absent".into(),
         }
     }
+}
+
+/// The Okta reset call text: `reset` (`reset_password?sendEmail=true`, `expire_password`, ...)
+/// after the unsuspend the connector sends first for a suspended user, with the re-suspend it
+/// sends if the reset then fails. Connectors build their planned calls with it too.
+pub fn okta_reset_call(user: &str, reset: &str) -> String {
+    let base = format!("/api/v1/users/{user}/lifecycle");
+    format!("POST {base}/unsuspend (only if SUSPENDED), then POST {base}/{reset} (if it fails after the unsuspend: POST {base}/suspend)")
 }
 
 /// Whom an action acts on: the user, and the object inside the user when there is one.
@@ -653,5 +670,15 @@ mod tests {
         assert_eq!(g.default_call(CallStyle::Graph, "u"), "DELETE /v1.0/oauth2PermissionGrants/g9");
         assert_eq!(g.inverse(), None);
         assert_eq!(g.object_id(), Some("g9"));
+        // Okta: the reset names the unsuspend sent first for a suspended user and the undo.
+        assert_eq!(
+            ActionKind::ResetPassword.default_call(CallStyle::Okta, "00u1"),
+            "POST /api/v1/users/00u1/lifecycle/unsuspend (only if SUSPENDED), then POST /api/v1/users/00u1/lifecycle/reset_password?sendEmail=true (if it fails after the unsuspend: POST /api/v1/users/00u1/lifecycle/suspend)"
+        );
+        let email = ActionKind::RemoveRecoveryMethod { method_id: "recovery_email".into(), channel: "a@b.c".into() };
+        assert_eq!(
+            email.default_call(CallStyle::Okta, "00u1"),
+            r#"POST /api/v1/users/00u1 {"profile":{"secondEmail":null}}"#
+        );
     }
 }

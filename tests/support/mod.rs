@@ -85,6 +85,8 @@ pub struct OktaState {
     pub tokens: Vec<Value>,
     pub sessions_cleared: u32,
     pub password_reset: bool,
+    /// `profile.secondEmail` (a recovery address an attacker may set).
+    pub second_email: Option<String>,
 }
 
 /// The SOAR case and what was done to it.
@@ -99,6 +101,10 @@ pub struct SoarState {
 pub struct Options {
     /// Delay of the first answer to `lifecycle/suspend` (the state changes at once).
     pub suspend_delay: Option<Duration>,
+    /// The first password reset Okta would accept fails (400 E0000001) and changes nothing.
+    pub fail_reset: bool,
+    /// The user's `profile.secondEmail` at the start.
+    pub second_email: Option<String>,
 }
 
 struct Inner {
@@ -154,6 +160,7 @@ impl Vendors {
             ],
             sessions_cleared: 0,
             password_reset: false,
+            second_email: options.second_email.clone(),
         };
         let vendors = Vendors {
             addr: listener.local_addr().unwrap(),
@@ -283,7 +290,7 @@ impl Inner {
             "lastLogin": "2024-01-02T17:39:19.000Z", "lastUpdated": "2024-01-02T21:36:25.344Z",
             "passwordChanged": "2024-01-02T21:36:25.344Z", "type": {"id": "oty1qmUqm9tFfJ4Ux0g4"},
             "profile": {"login": LOGIN, "email": LOGIN, "firstName": "John", "lastName": "Doe",
-                "mobilePhone": "+1-555-415-1337"},
+                "mobilePhone": "+1-555-415-1337", "secondEmail": self.okta.second_email},
             "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
             "_links": {"self": {"href": format!("https://acme.okta.com/api/v1/users/{USER_ID}")}}})
     }
@@ -302,6 +309,16 @@ impl Inner {
                 Reply::json(200, json!([self.user()]))
             }
             ("GET", ["api", "v1", "users", u]) if user_ref(u) => Reply::json(200, self.user()),
+            // Partial update (POST keeps unspecified attributes): only the secondEmail removal.
+            ("POST", ["api", "v1", "users", USER_ID]) => {
+                if req.body_json() != json!({"profile": {"secondEmail": null}})
+                    || req.header("content-type") != Some("application/json")
+                {
+                    return unexpected(req);
+                }
+                self.okta.second_email = None;
+                Reply::json(200, self.user())
+            }
             ("GET", ["api", "v1", "users", _]) => {
                 okta_error(404, "E0000007", "Not found: Resource not found: user (User)")
             }
@@ -411,6 +428,10 @@ impl Inner {
             "reset_password" | "expire_password" if status == "SUSPENDED" => {
                 // "Suspended users can only be unsuspended or deactivated" (Okta spec).
                 okta_error(403, "E0000038", "This operation is not allowed in the user's current status.")
+            }
+            "reset_password" if self.options.fail_reset => {
+                self.options.fail_reset = false;
+                okta_error(400, "E0000001", "Api validation failed: password")
             }
             "reset_password" if req.query("sendEmail").is_some() => {
                 // The spec: the user goes to RECOVERY; the link is e-mailed.

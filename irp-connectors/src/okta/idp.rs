@@ -150,6 +150,55 @@ impl Okta {
         self.http.send(req).await.map(drop)
     }
 
+    /// The configured reset on a user Okta allows it on (not `SUSPENDED`).
+    async fn reset_active(&self, op: &str, id: &str) -> Result<PasswordReset> {
+        let mode = self.config.password_reset;
+        if mode == OktaPasswordReset::Expire {
+            self.post_lifecycle(op, id, "expire_password").await?;
+            return Ok(PasswordReset::default());
+        }
+        let send_email = mode == OktaPasswordReset::Email;
+        let mut req = Request::post(op, &users_sub(id, &["lifecycle", "reset_password"]))
+            .query("sendEmail", send_email.to_string());
+        if self.config.revoke_sessions_on_reset {
+            req = req.query("revokeSessions", "true");
+        }
+        let resp = self.http.send(req).await?;
+        let mut reset = PasswordReset::default();
+        if !send_email && !resp.is_empty() {
+            let token: ResetPasswordToken = resp.json()?;
+            reset.reset_url = token.reset_password_url.map(Secret::new);
+        }
+        Ok(reset)
+    }
+
+    /// Undoes the unsuspend of the reset pair after the reset failed (or an unsuspend timed out):
+    /// reads the user, suspends it again when it is `ACTIVE`, and returns the error saying where
+    /// the account stands. Reading first also catches a timed-out reset that did go through.
+    async fn resuspend_after(&self, op: &str, id: &str, reset_error: ConnectorError) -> ConnectorError {
+        const LOST: &str = "the account is ACTIVE and NOT contained: suspend it by hand now";
+        let status = match self.http.send_json::<User>(Request::get(op, &users(id))).await {
+            Ok(user) => user.status,
+            // Unknown: try the suspend anyway; Okta refuses it unless the user is ACTIVE.
+            Err(_) => "ACTIVE".to_owned(),
+        };
+        match status.as_str() {
+            "ACTIVE" => match self.post_lifecycle(op, id, "suspend").await {
+                Ok(_) => reset_error.and_detail("the user was unsuspended for the reset and is SUSPENDED again"),
+                Err(e) => reset_error.and_detail(format!(
+                    "the user was unsuspended for the reset and suspending it again failed ({e}): {LOST}"
+                )),
+            },
+            "SUSPENDED" => reset_error.and_detail("the user is SUSPENDED"),
+            "RECOVERY" => reset_error.and_detail(
+                "the reset took effect after all: the user is RECOVERY (sign-in blocked until the reset is completed)",
+            ),
+            other => reset_error.and_detail(format!(
+                "the user was unsuspended for the reset and is now {other}, not suspended again: check it by hand"
+            )),
+        }
+    }
+
     /// The user's live refresh tokens.
     pub async fn list_tokens(&self, login: &UserId) -> Result<Vec<OAuthToken>> {
         let op = "okta.list_tokens";
@@ -190,43 +239,57 @@ impl IdentityProvider for Okta {
         }
     }
 
+    /// Unsuspends a `SUSPENDED` user; an `ACTIVE`, `RECOVERY` or `PASSWORD_EXPIRED` user is not
+    /// suspended (no call).
     async fn enable_user(&self, login: &UserId) -> Result<()> {
         let op = "okta.enable_user";
         let user = self.find_user(op, login).await?;
         match user.status.as_str() {
-            "ACTIVE" => Ok(()),
+            // Not suspended: `RECOVERY` / `PASSWORD_EXPIRED` (after the reset pair) sign in again
+            // once the user sets the new password, so there is nothing to lift.
+            "ACTIVE" | "RECOVERY" | "PASSWORD_EXPIRED" => Ok(()),
             "SUSPENDED" => self.post_lifecycle(op, &user.id, "unsuspend").await.map(drop),
             other => Err(conflict(op, other, "SUSPENDED")),
         }
     }
 
+    /// Resets the password in the configured mode. Okta refuses any reset on a `SUSPENDED` user
+    /// (only unsuspend and deactivate are allowed), so for one (the runbook suspends first at
+    /// Confirmed / High likelihood) this sends the approved pair: `lifecycle/unsuspend`, then the
+    /// reset, which moves the user to `RECOVERY`, where sign-in stays blocked until the user
+    /// completes the reset. If the reset fails, the user is suspended again and the error says
+    /// so; if that fails too, the error says the account is ACTIVE and not contained.
+    ///
+    /// With `password_reset = "expire"` a suspended user is refused instead: `PASSWORD_EXPIRED`
+    /// lets the current (possibly stolen) password sign in once to choose a new one, so lifting
+    /// the suspension for it would hand the account back to the attacker.
     async fn reset_password(&self, login: &UserId) -> Result<PasswordReset> {
         let op = "okta.reset_password";
         let user = self.find_user(op, login).await?;
-        // Okta lets a suspended user only be unsuspended or deactivated: refuse here with the
-        // reason rather than send a call Okta answers with a 403 that reads like a scope problem.
-        if matches!(user.status.as_str(), "SUSPENDED" | "DEPROVISIONED") {
-            return Err(ConnectorError::new(ErrorKind::Conflict, op)
-                .with_detail(format!("the user is {}; Okta only unsuspends or deactivates such a user", user.status)));
+        match user.status.as_str() {
+            "SUSPENDED" if self.config.password_reset == OktaPasswordReset::Expire => {
+                Err(ConnectorError::new(ErrorKind::Conflict, op).with_detail(
+                    "the user is SUSPENDED and password_reset = \"expire\": unsuspending for expire_password \
+                     would let the current password sign in to choose a new one; use \"email\" or \"link\"",
+                ))
+            }
+            "SUSPENDED" => {
+                if let Err(e) = self.post_lifecycle(op, &user.id, "unsuspend").await {
+                    if e.maybe_executed() {
+                        let e = e.and_detail("the unsuspend for the password reset may have gone through");
+                        return Err(self.resuspend_after(op, &user.id, e).await);
+                    }
+                    return Err(e.and_detail("unsuspending for the password reset failed; the user is still SUSPENDED"));
+                }
+                match self.reset_active(op, &user.id).await {
+                    Ok(reset) => Ok(reset),
+                    Err(e) => Err(self.resuspend_after(op, &user.id, e).await),
+                }
+            }
+            "DEPROVISIONED" => Err(ConnectorError::new(ErrorKind::Conflict, op)
+                .with_detail("the user is DEPROVISIONED; Okta only activates such a user")),
+            _ => self.reset_active(op, &user.id).await,
         }
-        let mode = self.config.password_reset;
-        if mode == OktaPasswordReset::Expire {
-            self.post_lifecycle(op, &user.id, "expire_password").await?;
-            return Ok(PasswordReset::default());
-        }
-        let send_email = mode == OktaPasswordReset::Email;
-        let mut req = Request::post(op, &users_sub(&user.id, &["lifecycle", "reset_password"]))
-            .query("sendEmail", send_email.to_string());
-        if self.config.revoke_sessions_on_reset {
-            req = req.query("revokeSessions", "true");
-        }
-        let resp = self.http.send(req).await?;
-        let mut reset = PasswordReset::default();
-        if !send_email && !resp.is_empty() {
-            let token: ResetPasswordToken = resp.json()?;
-            reset.reset_url = token.reset_password_url.map(Secret::new);
-        }
-        Ok(reset)
     }
 
     /// `DELETE /users/{id}/sessions?oauthTokens=…`. Okta does not say how many sessions ended,
@@ -239,6 +302,42 @@ impl IdentityProvider for Okta {
             .idempotency(Idempotency::Safe);
         self.http.send(req).await?;
         Ok(0)
+    }
+
+    /// Per client: `DELETE /users/{id}/clients/{clientId}/tokens` for each client that holds a
+    /// live refresh token (listed first), so nothing is sent when
+    /// [`terminate_sessions`](IdentityProvider::terminate_sessions) with OAuth tokens already
+    /// revoked them. Returns how many live tokens there were.
+    async fn revoke_tokens(&self, login: &UserId) -> Result<u32> {
+        let op = "okta.revoke_tokens";
+        let user = self.find_user(op, login).await?;
+        let tokens = self.tokens_of(op, &user.id).await?;
+        let mut clients: Vec<&str> = Vec::new();
+        for t in &tokens {
+            if !clients.contains(&t.client_id.as_str()) {
+                clients.push(&t.client_id);
+            }
+        }
+        for client in clients {
+            self.revoke_tokens_of(op, &user.id, client).await?;
+        }
+        Ok(u32::try_from(tokens.len()).unwrap_or(u32::MAX))
+    }
+
+    /// `recovery_email`: a partial profile update, `POST /users/{id}` with
+    /// `{"profile":{"secondEmail":null}}` (other profile attributes are kept). `recovery_phone`
+    /// (`mobilePhone`) is not removed: Okta's profile phone is not a recovery factor.
+    async fn remove_recovery_method(&self, login: &UserId, method_id: &str) -> Result<()> {
+        let op = "okta.remove_recovery_method";
+        if method_id != "recovery_email" {
+            return Err(ConnectorError::new(ErrorKind::Unsupported, op)
+                .with_detail(format!("Okta removes only recovery_email (profile.secondEmail), not {method_id}")));
+        }
+        let user = self.find_user(op, login).await?;
+        let req = Request::post(op, &users(&user.id))
+            .json(serde_json::json!({"profile": {"secondEmail": null}}))
+            .idempotency(Idempotency::Safe);
+        self.http.send(req).await.map(drop)
     }
 
     async fn list_grants(&self, login: &UserId) -> Result<Vec<OAuthGrant>> {

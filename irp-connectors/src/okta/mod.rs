@@ -20,6 +20,9 @@ mod idp;
 mod model;
 mod syslog;
 
+use std::collections::BTreeMap;
+
+use irp_core::action::okta_reset_call;
 use serde::Deserialize;
 
 use crate::error::Result;
@@ -127,6 +130,24 @@ impl Okta {
     /// Builds the connector with injected dependencies (tests).
     pub fn with_deps(config: &OktaConfig, deps: HttpDeps) -> Result<Self> {
         Ok(Okta { http: config.client(deps)?, config: config.clone() })
+    }
+
+    /// The calls this configuration sends where they differ from the Okta call style's default
+    /// text, by action kind name with `{user}` for the user id: the password reset in the
+    /// configured mode. Hand them to [`Ports::with_planned_calls`](crate::responder::Ports::with_planned_calls)
+    /// so the approval prompt shows exactly what will be sent.
+    pub fn planned_calls(&self) -> BTreeMap<String, String> {
+        let revoke = if self.config.revoke_sessions_on_reset { "&revokeSessions=true" } else { "" };
+        let reset = match self.config.password_reset {
+            OktaPasswordReset::Email => okta_reset_call("{user}", &format!("reset_password?sendEmail=true{revoke}")),
+            OktaPasswordReset::Link => okta_reset_call("{user}", &format!("reset_password?sendEmail=false{revoke}")),
+            // No unsuspend pair: PASSWORD_EXPIRED would let the current password sign in.
+            OktaPasswordReset::Expire => {
+                "POST /api/v1/users/{user}/lifecycle/expire_password (refused, nothing sent, if the user is SUSPENDED)"
+                    .to_owned()
+            }
+        };
+        BTreeMap::from([("reset_password".to_owned(), reset)])
     }
 
     /// The System Log event source on the same connection.

@@ -279,6 +279,26 @@ pub trait IdentityProvider: Send + Sync {
     /// Returns how many sessions and tokens were ended.
     async fn terminate_sessions(&self, login: &UserId, include_oauth_tokens: bool) -> Result<u32>;
 
+    /// Revokes every OAuth refresh token the user holds, for every client. The default ends
+    /// the sessions with their tokens ([`terminate_sessions`](Self::terminate_sessions) with
+    /// `include_oauth_tokens`), for IdPs that revoke both in one call.
+    async fn revoke_tokens(&self, login: &UserId) -> Result<u32> {
+        self.terminate_sessions(login, true).await
+    }
+
+    /// Removes a recovery method the attacker added: `method_id` is `recovery_email` or
+    /// `recovery_phone` ([`DirectoryUser::recovery_email`] / [`recovery_phone`](DirectoryUser::recovery_phone)).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) where the IdP offers no such
+    /// removal (the default; nothing is sent).
+    async fn remove_recovery_method(&self, login: &UserId, method_id: &str) -> Result<()> {
+        let _ = login;
+        Err(crate::error::ConnectorError::new(crate::ErrorKind::Unsupported, "idp.remove_recovery_method")
+            .with_detail(format!("this identity provider cannot remove {method_id}")))
+    }
+
     /// The user's OAuth consents.
     async fn list_grants(&self, login: &UserId) -> Result<Vec<OAuthGrant>>;
 

@@ -17,7 +17,6 @@ use crate::ports::{JournalEntry, JournalStatus};
 fn unsupported(kind: &ActionKind) -> Option<EffectOutcome> {
     match kind {
         ActionKind::RemoveDelegate { .. }
-        | ActionKind::RemoveRecoveryMethod { .. }
         | ActionKind::RevokeAppPassword { .. }
         | ActionKind::RemoveRoleAssignment { .. } => {
             Some(EffectOutcome::Failed { failure: Failure::refused(format!("no connector port can {}", kind.name())) })
@@ -59,6 +58,12 @@ async fn snapshot(p: &Ports, action: &Action) -> Result<Value> {
             json!({ "factor": factors.iter().find(|f| f.id == *factor_id) })
         }
         ActionKind::ResetFactors => json!({ "factors": p.idp.list_factors(user).await? }),
+        // Only the two methods the sweep lists; any other id reads as nothing (never as absent).
+        ActionKind::RemoveRecoveryMethod { method_id, .. } => match method_id.as_str() {
+            "recovery_email" => json!({ "method": account.recovery_email }),
+            "recovery_phone" => json!({ "method": account.recovery_phone }),
+            _ => Value::Null,
+        },
         ActionKind::DeleteInboxRule { rule_id, .. } => {
             let rules = p.mailbox.list_inbox_rules(user).await?;
             json!({ "rule": rules.iter().find(|r| r.id == *rule_id) })
@@ -75,7 +80,9 @@ pub(crate) fn holds(kind: &ActionKind, observed: &Value, before: Option<&Value>)
     let empty = |key: &str| observed.get(key).and_then(Value::as_array).is_some_and(Vec::is_empty);
     match kind {
         ActionKind::DisableAccount => observed["status"] == "suspended",
-        ActionKind::EnableAccount => observed["status"] == "active",
+        // A pending reset (Okta `RECOVERY` / `PASSWORD_EXPIRED`, after the unsuspend + reset
+        // pair) is not disabled: the user signs in again by completing the reset.
+        ActionKind::EnableAccount => observed["status"] == "active" || observed["status"] == "password_reset",
         ActionKind::ResetPassword => {
             let bumped = match (
                 before.and_then(|b| b["credential_version"].as_u64()),
@@ -91,6 +98,7 @@ pub(crate) fn holds(kind: &ActionKind, observed: &Value, before: Option<&Value>)
         ActionKind::RevokeGrant { .. } => absent("grant"),
         ActionKind::RemoveFactor { .. } => absent("factor"),
         ActionKind::ResetFactors => empty("factors"),
+        ActionKind::RemoveRecoveryMethod { .. } => absent("method"),
         ActionKind::DeleteInboxRule { .. } => absent("rule"),
         ActionKind::RemoveMailboxForwarding { .. } => absent("forwarding"),
         _ => false,
@@ -106,9 +114,11 @@ async fn call(p: &Ports, action: &Action) -> Result<()> {
         ActionKind::EnableAccount => p.idp.enable_user(user).await,
         // The reset link / temporary password are secrets: dropped here, never journalled.
         ActionKind::ResetPassword => p.idp.reset_password(user).await.map(drop),
-        ActionKind::TerminateSessions | ActionKind::RevokeTokens => {
-            p.idp.terminate_sessions(user, true).await.map(drop)
-        }
+        ActionKind::TerminateSessions => p.idp.terminate_sessions(user, true).await.map(drop),
+        // Its own port call: on Okta, per client and only for live tokens, so the sessions
+        // call (which takes the tokens with it) is not sent a second time.
+        ActionKind::RevokeTokens => p.idp.revoke_tokens(user).await.map(drop),
+        ActionKind::RemoveRecoveryMethod { method_id, .. } => p.idp.remove_recovery_method(user, method_id).await,
         ActionKind::RevokeGrant { grant_id, .. } => p.idp.revoke_grant(user, grant_id).await,
         ActionKind::RemoveFactor { factor_id, .. } => p.idp.remove_factor(user, factor_id).await,
         ActionKind::ResetFactors => {
@@ -170,6 +180,7 @@ fn skippable(kind: &ActionKind) -> bool {
             | ActionKind::RevokeGrant { .. }
             | ActionKind::DeleteInboxRule { .. }
             | ActionKind::RemoveFactor { .. }
+            | ActionKind::RemoveRecoveryMethod { .. }
             | ActionKind::RemoveMailboxForwarding { .. }
     )
 }
@@ -255,5 +266,14 @@ mod tests {
         assert!(holds(&rule, &json!({"rule": null}), None));
         assert!(!holds(&rule, &json!({"rule": {"id": "r1"}}), None));
         assert!(!holds(&rule, &json!({}), None), "a missing key is not proof of absence");
+        // Okta's RECOVERY after the unsuspend + reset pair: enabled, not suspended.
+        assert!(holds(&ActionKind::EnableAccount, &json!({"status": "password_reset"}), None));
+        assert!(!holds(&ActionKind::EnableAccount, &json!({"status": "suspended"}), None));
+        assert!(!holds(&ActionKind::DisableAccount, &json!({"status": "password_reset"}), None));
+        let email =
+            ActionKind::RemoveRecoveryMethod { method_id: "recovery_email".into(), channel: "x@evil.test".into() };
+        assert!(holds(&email, &json!({"method": null}), None));
+        assert!(!holds(&email, &json!({"method": "x@evil.test"}), None));
+        assert!(!holds(&email, &Value::Null, None));
     }
 }

@@ -41,6 +41,11 @@ pub(crate) async fn readiness(p: &Ports, roles: &[ConnectorRole]) -> EffectOutco
             ready,
             detail: Some(detail),
             call_style: (*role == ConnectorRole::IdentityProvider).then_some(p.call_style),
+            planned_calls: if *role == ConnectorRole::IdentityProvider {
+                p.planned_calls.clone()
+            } else {
+                Default::default()
+            },
         });
     }
     EffectOutcome::Readiness { connectors }

@@ -1,5 +1,6 @@
 //! The connectors one [`Responder`](super::Responder) works with.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -32,6 +33,9 @@ pub struct Ports {
     pub mailbox: Arc<dyn Mailbox>,
     /// Style of the vendor calls written into plans (the identity provider's API).
     pub call_style: CallStyle,
+    /// The identity provider's own call text per action kind name (`{user}` for the account
+    /// id), shown instead of the call style's default (see [`Okta::planned_calls`](crate::okta::Okta::planned_calls)).
+    pub planned_calls: BTreeMap<String, String>,
     /// Persistence kinds these products do not have (Okta has no app passwords; the local
     /// directory models no delegates): swept as empty. Any other kind no port can list is
     /// reported as not listed, which keeps the account disabled (hard rule 2).
@@ -54,6 +58,7 @@ impl Ports {
             idp,
             mailbox,
             call_style: CallStyle::default(),
+            planned_calls: BTreeMap::new(),
             absent_persistence: Vec::new(),
             notifier: None,
         }
@@ -62,6 +67,12 @@ impl Ports {
     /// Sets the plans' call style.
     pub fn with_call_style(mut self, style: CallStyle) -> Self {
         self.call_style = style;
+        self
+    }
+
+    /// Sets the identity provider's own call texts (by action kind name, `{user}` for the id).
+    pub fn with_planned_calls(mut self, calls: BTreeMap<String, String>) -> Self {
+        self.planned_calls = calls;
         self
     }
 
@@ -82,6 +93,7 @@ impl fmt::Debug for Ports {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ports")
             .field("call_style", &self.call_style)
+            .field("planned_calls", &self.planned_calls)
             .field("absent_persistence", &self.absent_persistence)
             .field("notifier", &self.notifier.is_some())
             .finish_non_exhaustive()

@@ -624,7 +624,10 @@ impl State {
         for p in proposals {
             let id = ActionId(format!("a{}", self.next_action));
             let (user, account) = self.target_account();
-            let action = Action::propose_on(&self.incident.id, id, user, account, phase, p, style);
+            let mut action = Action::propose_on(&self.incident.id, id, user, account, phase, p, style);
+            if let Some(call) = self.connector_call(&action) {
+                action.planned_call = call;
+            }
             if let Some(existing) = self.incident.actions.iter().find(|a| a.idempotency_key == action.idempotency_key) {
                 ids.push(existing.id.clone());
                 continue;
@@ -1180,6 +1183,20 @@ impl State {
             .find(|c| c.role == ConnectorRole::IdentityProvider && c.ready)
             .and_then(|c| c.call_style)
             .unwrap_or_default()
+    }
+
+    /// The identity provider's own call text for `action`, when it gave one for the kind
+    /// (account-level kinds only: the template names no object).
+    fn connector_call(&self, action: &Action) -> Option<String> {
+        if action.kind.object_id().is_some()
+            || ConnectorRole::for_action(&action.kind) != ConnectorRole::IdentityProvider
+        {
+            return None;
+        }
+        let status =
+            self.findings.readiness.iter().flatten().find(|c| c.role == ConnectorRole::IdentityProvider && c.ready)?;
+        let template = status.planned_calls.get(action.kind.name())?;
+        Some(template.replace("{user}", action.target.vendor_id()))
     }
 
     /// The account actions address: its login (normalised, for matching) and the IdP's id

@@ -285,6 +285,7 @@ mod tests {
                                 ready: true,
                                 detail: None,
                                 call_style: None,
+                                planned_calls: Default::default(),
                             })
                             .collect(),
                     },

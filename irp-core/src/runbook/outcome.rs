@@ -1,5 +1,7 @@
 //! What the driver reports back: [`EffectOutcome`] and the data it carries.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +66,12 @@ pub struct ConnectorStatus {
     /// Style of the vendor calls shown in plans (identity provider only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_style: Option<CallStyle>,
+    /// The connector's own call text for account-level action kinds, by
+    /// [`ActionKind::name`], with `{user}` for the account id (identity provider only). It
+    /// replaces the call style's default where the connector's configuration changes what is
+    /// sent (Okta's `password_reset` mode), so approvers see exactly what will be sent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub planned_calls: BTreeMap<String, String>,
 }
 
 /// The case as the store has it.

@@ -159,6 +159,7 @@ impl World {
                         ready: true,
                         detail: None,
                         call_style: None,
+                        planned_calls: Default::default(),
                     })
                     .collect(),
             },
