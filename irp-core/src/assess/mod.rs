@@ -340,8 +340,11 @@ impl Assessor {
         first_line: u64,
     ) -> Result<ReadStats, EvidenceError> {
         let mut reader = RecordReader::new(source_name, input, format).starting_at_line(first_line);
-        if let (Some(user), true) = (&self.only_user, self.skip_others) {
-            reader = reader.with_prefilter(UserFilter::new(user));
+        if let Some(user) = &self.only_user {
+            reader = reader.reducing_others_to(user.clone());
+            if self.skip_others {
+                reader = reader.with_prefilter(UserFilter::new(user));
+            }
         }
         let mut skipped = Vec::new();
         let mut skipped_count = 0u64;
@@ -601,6 +604,36 @@ mod tests {
         assert_eq!(a.stats(), whole.stats());
         assert_eq!(a.population, whole.population);
         assert_eq!(contract(&a.finish()), contract(&whole.finish()));
+    }
+
+    #[test]
+    fn one_user_is_assessed_as_among_all_with_the_same_tenant_facts() {
+        // Other users' events are reduced while reading for one user: the tenant-wide facts and
+        // the user's verdict must be exactly those of an all-users read.
+        let mut input = busy_tenant();
+        // A password spray: its victims' verdicts rest on the other users' failures.
+        let spray = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/scenarios/password_spray/okta.jsonl");
+        for line in std::fs::read_to_string(spray).unwrap().lines() {
+            input.push_str(line);
+            input.push('\n');
+        }
+        let mut all = Assessor::new(Policy::default());
+        all.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
+        let users: Vec<UserId> = all.users.keys().cloned().collect();
+        assert!(users.len() > 500);
+        let population = all.population.clone();
+        let stats = all.stats().clone();
+        let verdicts: Vec<Assessment> = all.finish();
+        let sprayed = verdicts.iter().find(|a| a.signals.iter().any(|s| s.kind.name() == "password_spray_success"));
+        assert!(sprayed.is_some(), "the spray scenario has a victim");
+        for user in users.iter().step_by(97).chain(sprayed.map(|a| &a.user)) {
+            let mut one = Assessor::new(Policy::default()).only_user(user.as_str());
+            one.push_source("t.ndjson", input.as_bytes(), Format::Auto).unwrap();
+            assert_eq!(one.population, population, "{user}");
+            assert_eq!(one.stats(), &stats);
+            let want = verdicts.iter().find(|a| &a.user == user).map(Assessment::to_contract_json);
+            assert_eq!(one.finish().first().map(Assessment::to_contract_json), want, "{user}");
+        }
     }
 
     #[test]

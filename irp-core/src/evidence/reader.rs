@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::parse::{self, FieldError, ParseResult};
 use super::prefilter::UserFilter;
-use super::{Event, EventId, EventKind, EvidenceError, Format};
+use super::{Event, EventId, EventKind, EvidenceError, Format, UserId};
 
 /// Keys under which vendor page objects hold their records.
 const PAGE_KEYS: [&[u8]; 4] = [b"value", b"events", b"items", b"records"];
@@ -391,6 +391,8 @@ pub struct RecordReader<R> {
     buf: Vec<u8>,
     stats: ReadStats,
     filter: Option<UserFilter>,
+    /// Other users' events may come out reduced to what tenant-wide facts read.
+    reduce_others: Option<UserId>,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -405,6 +407,7 @@ impl<R: BufRead> RecordReader<R> {
             buf: Vec::new(),
             stats: ReadStats::default(),
             filter: None,
+            reduce_others: None,
         }
     }
 
@@ -422,6 +425,14 @@ impl<R: BufRead> RecordReader<R> {
     /// (see [`UserFilter`]). Skipped records are neither validated nor counted in [`ReadStats`].
     pub fn with_prefilter(mut self, filter: UserFilter) -> Self {
         self.filter = Some(filter);
+        self
+    }
+
+    /// For an assessment of `user` alone: other users' events may come out reduced to what
+    /// tenant-wide facts read (time, kind, result, IP, AS number), which spares building them in
+    /// full only to drop them. Everything is still parsed, validated and counted.
+    pub(crate) fn reducing_others_to(mut self, user: UserId) -> Self {
+        self.reduce_others = Some(user);
         self
     }
 
@@ -532,7 +543,7 @@ impl<R: BufRead> RecordReader<R> {
             let Ok(text) = std::str::from_utf8(line) else { return Ok(None) };
             // A typed parse straight into the event when the format has one (Okta's API shape);
             // it declines anything it would not read exactly as the `Value` path does.
-            let record = match parse::parse_text(text, self.format) {
+            let record = match parse::parse_text_for(text, self.format, self.reduce_others.as_ref()) {
                 Some(parsed) => Record::Parsed(parsed),
                 None => {
                     let Ok(value) = serde_json::from_str::<Value>(text) else { return Ok(None) };

@@ -239,6 +239,14 @@ fn not_unknown(s: &&str) -> bool {
 
 /// The [`Event`] of one LogEvent (`None` when it names no user).
 pub(super) fn build(f: &Fields<'_>) -> Option<Event> {
+    build_for(f, None)
+}
+
+/// [`build`], except that with `only`, another user's event comes out reduced to what the
+/// tenant-wide facts read (time, kind, result, IP, AS number: see `Population::observe`). An
+/// assessment of one user then does not build thousands of other users' events only to drop
+/// them; `build` has no error path, so nothing it would report is skipped.
+pub(super) fn build_for(f: &Fields<'_>, only: Option<&UserId>) -> Option<Event> {
     let event_type = f.event_type;
     let outcome = outcome(f);
     let kind = kind(f, event_type, &outcome);
@@ -263,6 +271,17 @@ pub(super) fn build(f: &Fields<'_>) -> Option<Event> {
         // A system principal or client app acting on no user is attributable to nobody.
         _ => return None,
     };
+    if let Some(only) = only {
+        let user = UserId::new(user);
+        if user != *only {
+            let outcome = Outcome { result: outcome.result, reason: None };
+            let mut reduced = Event::new(String::new(), f.time, "", kind, outcome);
+            reduced.user = user;
+            reduced.network.ip = client_ip(f).0;
+            reduced.network.asn = as_number(f);
+            return Some(reduced);
+        }
+    }
 
     let interactive = match &kind {
         EventKind::TokenRefresh => Some(false),
@@ -492,11 +511,24 @@ fn target(t: &TargetFields<'_>) -> Target {
 
 /// Client IP, geo and AS. `client.ipAddress` is the address Okta attributes the request to; the
 /// first hop of `request.ipChain` stands in when it is missing.
-fn network(f: &Fields<'_>) -> Network {
-    let (ip, geo_src) = match f.client_ip.and_then(fields::parse_ip) {
+/// The client IP (else the first hop's) and the geolocation that goes with it.
+fn client_ip<'a>(f: &Fields<'a>) -> (Option<std::net::IpAddr>, Option<GeoFields<'a>>) {
+    match f.client_ip.and_then(fields::parse_ip) {
         Some(ip) => (Some(ip), f.client_geo.or(f.hop_geo)),
         None => (f.hop_ip.and_then(fields::parse_ip), f.hop_geo),
-    };
+    }
+}
+
+/// A whole-number, non-zero AS fitting in u32, as `fields::u32_at` reads it.
+fn as_number(f: &Fields<'_>) -> Option<u32> {
+    f.as_number
+        .filter(|x| x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(x))
+        .map(|x| x as u32)
+        .filter(|&n| n != 0)
+}
+
+fn network(f: &Fields<'_>) -> Network {
+    let (ip, geo_src) = client_ip(f);
     let geo = geo_src.map(|g| Geo {
         lat: g.lat,
         lon: g.lon,
@@ -505,12 +537,7 @@ fn network(f: &Fields<'_>) -> Network {
         country: g.country.map(str::to_owned),
         accuracy_radius_km: None,
     });
-    // A whole-number AS fitting in u32, as `fields::u32_at` reads it.
-    let asn = f
-        .as_number
-        .filter(|x| x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(x))
-        .map(|x| x as u32)
-        .filter(|&n| n != 0);
+    let asn = as_number(f);
     Network {
         ip,
         geo: geo.filter(|g| g != &Geo::default()),

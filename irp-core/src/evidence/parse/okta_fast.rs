@@ -26,8 +26,9 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::fields;
-use super::okta::{build, DebugFields, Fields, GeoFields, RiskSource, TargetFields};
+use super::okta::{build_for, DebugFields, Fields, GeoFields, RiskSource, TargetFields};
 use super::ParseResult;
+use crate::evidence::UserId;
 
 /// Parses one Okta LogEvent from its JSON text, or `None` when the fast path does not apply (see
 /// the module documentation) and the record must go through `Value` and [`super::parse_record`].
@@ -35,6 +36,12 @@ use super::ParseResult;
 /// `sniffing` is true when the format was not declared: the record must then also be one that
 /// [`super::sniff`] takes for Okta (a dotted `eventType`).
 pub fn parse_str(text: &str, sniffing: bool) -> Option<ParseResult> {
+    parse_str_for(text, sniffing, None)
+}
+
+/// [`parse_str`]; with `only`, other users' events come out reduced to what tenant-wide facts
+/// read (see `okta::build_for`).
+pub(crate) fn parse_str_for(text: &str, sniffing: bool, only: Option<&UserId>) -> Option<ParseResult> {
     let r: Record<'_> = serde_json::from_str(text).ok()?;
     let event_type = s(&r.event_type)?;
     if sniffing && !event_type.contains('.') {
@@ -88,7 +95,7 @@ pub fn parse_str(text: &str, sniffing: bool) -> Option<ParseResult> {
         risk_log_only: risk(dbg.and_then(|d| d.log_only_security_data.as_ref())),
         risk_security: security.and_then(|c| c.risk.as_ref()).and_then(|k| s(&k.level)),
     };
-    Some(Ok(build(&fields)))
+    Some(Ok(build_for(&fields, only)))
 }
 
 /// A string as [`fields::str_at`] reads it: empty and `"null"` are absent.
