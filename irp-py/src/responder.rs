@@ -120,8 +120,8 @@ pub struct PyProgress {
 #[pymethods]
 impl PyProgress {
     /// `"run_started"`, `"phase_started"`, `"phase_ended"`, `"effect_started"`,
-    /// `"effect_finished"`, `"action_executed"`, `"action_verified"`, `"comment_posted"` or
-    /// `"run_finished"`.
+    /// `"effect_finished"`, `"action_executed"`, `"action_verified"`, `"comment_posted"`,
+    /// `"run_finished"`, or `"run_waiting"` (parked at the monitoring check: the run's last event).
     #[getter]
     fn kind(&self) -> &'static str {
         self.kind
@@ -139,7 +139,7 @@ impl PyProgress {
         &self.user_id
     }
 
-    /// The phase, for phase events and `comment_posted`.
+    /// The phase, for phase events, `comment_posted` and `run_waiting`.
     #[getter]
     fn phase(&self) -> Option<&'static str> {
         self.phase
@@ -169,9 +169,10 @@ impl PyProgress {
 }
 
 impl PyProgress {
-    fn from_progress(runbook: &Runbook, progress: &Progress<'_>) -> Option<Self> {
+    /// An event of `kind` about `runbook`'s incident, with nothing else set.
+    fn base(runbook: &Runbook, kind: &'static str) -> Self {
         let incident = runbook.incident();
-        let base = |kind| PyProgress {
+        PyProgress {
             case_id: incident.case_id().as_str().to_owned(),
             user_id: incident.user().as_str().to_owned(),
             kind,
@@ -179,7 +180,11 @@ impl PyProgress {
             effect: None,
             action_id: None,
             holds: None,
-        };
+        }
+    }
+
+    fn from_progress(runbook: &Runbook, progress: &Progress<'_>) -> Option<Self> {
+        let base = |kind| PyProgress::base(runbook, kind);
         Some(match progress {
             Progress::RunStarted => base("run_started"),
             Progress::PhaseStarted { phase } => PyProgress { phase: Some(phase.name()), ..base("phase_started") },
@@ -211,11 +216,26 @@ struct PyObserver {
     abort: Abort,
 }
 
-impl Observer for PyObserver {
-    fn observe(&self, runbook: &Runbook, progress: &Progress<'_>) {
-        let Some(progress) = PyProgress::from_progress(runbook, progress) else { return };
+impl PyObserver {
+    fn call(&self, progress: PyProgress) {
         if let Err(err) = Python::attach(|py| self.callback.bind(py).call1((progress,)).map(drop)) {
             self.abort.raise(err);
+        }
+    }
+
+    /// `run_waiting`: the run parked at its monitoring check (the engine's observer never hears
+    /// of it, since its future is dropped there).
+    fn parked(&self, runbook: &Runbook) {
+        let mut progress = PyProgress::base(runbook, "run_waiting");
+        progress.phase = Some(runbook.incident().phase().name());
+        self.call(progress);
+    }
+}
+
+impl Observer for PyObserver {
+    fn observe(&self, runbook: &Runbook, progress: &Progress<'_>) {
+        if let Some(progress) = PyProgress::from_progress(runbook, progress) {
+            self.call(progress);
         }
     }
 }
@@ -396,8 +416,9 @@ impl Job {
         }
         let mut responder =
             Responder::new(ports, Arc::new(approver), clock.clone()).with_waiter(waiter).with_checkpoint(sink.clone());
-        if let Some(callback) = self.on_progress {
-            responder = responder.with_observer(Arc::new(PyObserver { callback, abort: abort.clone() }));
+        let observer = self.on_progress.map(|callback| Arc::new(PyObserver { callback, abort: abort.clone() }));
+        if let Some(observer) = &observer {
+            responder = responder.with_observer(observer.clone());
         }
         let policy = self.policy;
         let drive = async {
@@ -426,6 +447,12 @@ impl Job {
                 let state_json =
                     sink.last().ok_or_else(|| PyIrpErr::Internal("parked before any checkpoint".into()))?;
                 let runbook = Runbook::from_json(&state_json)?;
+                if let Some(observer) = &observer {
+                    observer.parked(&runbook);
+                    if let Some(err) = abort.take() {
+                        return Err(PyIrpErr::Py(err));
+                    }
+                }
                 Ok(PyRunResult {
                     outcome: "waiting".into(),
                     resume_after: Some(at),

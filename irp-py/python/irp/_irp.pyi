@@ -533,8 +533,8 @@ class Progress:
     @property
     def kind(self) -> str:
         """``"run_started"``, ``"phase_started"``, ``"phase_ended"``, ``"effect_started"``,
-        ``"effect_finished"``, ``"action_executed"``, ``"action_verified"``, ``"comment_posted"``
-        or ``"run_finished"``."""
+        ``"effect_finished"``, ``"action_executed"``, ``"action_verified"``, ``"comment_posted"``,
+        ``"run_finished"``, or ``"run_waiting"`` (parked at the monitoring check)."""
     @property
     def case_id(self) -> str:
         """The case of the run the event belongs to."""
