@@ -136,6 +136,8 @@ def test_a_sync_approver_drives_a_confirmed_run(demo: Path) -> None:
     assert all(p.holds for p in progress if p.kind == "action_verified")
     assert {p.phase for p in progress if p.kind == "comment_posted"} >= {"identification", "containment"}
     assert "jdoe@example.com" in result.report_markdown()
+    # Without a notifier the user notice is recorded as not sent.
+    assert "notify\\_user failed: no notifier configured" in result.report_markdown()
     assert result.report_html().lstrip().lower().startswith("<!doctype html")
 
 
@@ -608,7 +610,6 @@ def test_a_notifier_delivers_the_user_notice(demo: Path) -> None:
     assert notified == [(USER, notified[0][1])] and "case 4821" in notified[0][1]
     report = result.report_markdown()
     assert "User notified: yes." in report and "no notifier configured" not in report
-    # Without one, the notice is recorded as not sent.
     with pytest.raises(TypeError, match="notifier"):
         irp.Responder(config(demo), approver=approve_all, notifier="mail")  # type: ignore[arg-type]
 
