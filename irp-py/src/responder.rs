@@ -715,24 +715,23 @@ impl PyResponder {
         let get = |key: &str| -> PyIrpResult<Option<Bound<'_, PyAny>>> {
             Ok(if mapping.contains(key)? { Some(mapping.get_item(key)?) } else { None })
         };
-        let typed = |key: &str, expected: &str, err: PyErr| {
-            PyIrpErr::Type(format!("{key}: expected {expected} ({err})", err = err.to_string()))
-        };
+        let typed =
+            |key: &str, expected: &str, err: PyErr| PyIrpErr::Type(format!("{key}: expected {expected} ({err})"));
         let text = |key: &str| -> PyIrpResult<String> {
             let value = get(key)?.ok_or_else(|| PyIrpErr::Type(format!("missing key '{key}'")))?;
-            value.extract::<String>().map_err(|e| typed(key, "a str", e.into()))
+            value.extract::<String>().map_err(|e| typed(key, "a str", e))
         };
         let user_id = text("user_id")?;
         let case_id = text("case_id")?;
         let alert_group_ids = match get("alert_group_ids")? {
             Some(ids) if !ids.is_instance_of::<PyString>() => {
-                ids.extract::<Vec<String>>().map_err(|e| typed("alert_group_ids", "a list of str", e.into()))?
+                ids.extract::<Vec<String>>().map_err(|e| typed("alert_group_ids", "a list of str", e))?
             }
             Some(_) => return Err(PyIrpErr::Type("alert_group_ids: expected a list of str, found `str`".into())),
             None => Vec::new(),
         };
         let dry_run = match get("dry_run")? {
-            Some(flag) => flag.extract::<bool>().map_err(|e| typed("dry_run", "a bool", e.into()))?,
+            Some(flag) => flag.extract::<bool>().map_err(|e| typed("dry_run", "a bool", e))?,
             None => false,
         };
         let details = get("initial_alert_details")?;
