@@ -568,8 +568,8 @@ impl PyResponder {
     /// Runs one incident per item of `incidents` (dicts with the keyword arguments of `run()`),
     /// at most `limit` at a time, each exactly as `run()` would. Returns an awaitable of a list
     /// in the order of `incidents` holding, per incident, its `RunResult` or the exception its
-    /// `run()` would have raised (bad input, a state file in the way, a case id given twice, a
-    /// callback's exception): one incident's failure never stops or loses the others.
+    /// `run()` would have raised (bad input, a state file in the way, a case id or user given
+    /// twice, a callback's exception): one incident's failure never stops or loses the others.
     #[pyo3(signature = (incidents, *, limit = 4))]
     fn run_many<'py>(
         &self,
@@ -580,7 +580,7 @@ impl PyResponder {
         if limit == 0 {
             return Err(PyIrpErr::Value("run_many: limit must be at least 1".into()));
         }
-        let mut files = HashSet::new();
+        let (mut files, mut users) = (HashSet::new(), HashSet::new());
         let runs: Vec<PyIrpResult<(Job, Start)>> = incidents
             .iter()
             .enumerate()
@@ -591,6 +591,14 @@ impl PyResponder {
                     return Err(PyIrpErr::Value(format!(
                         "incidents[{index}]: case {} is already in this run_many (one run per case, and per state file)",
                         inputs.case_id.as_str()
+                    )));
+                }
+                // The engine closes a case as a duplicate of another open case of the same
+                // account: run concurrently, two cases of one account would close each other.
+                if !users.insert(inputs.user_id.as_str().to_owned()) {
+                    return Err(PyIrpErr::Value(format!(
+                        "incidents[{index}]: user {} is already in this run_many (two open cases of one account close each other as duplicates)",
+                        inputs.user_id.as_str()
                     )));
                 }
                 Ok((self.job.clone_ref(py), Start::New { inputs, dry_run }))

@@ -511,6 +511,7 @@ def test_run_many_one_failing_incident_leaves_the_others_intact(demo: Path) -> N
         {"user_id": "kpatel@example.com", "case_id": "77"},
         {"case_id": "6"},
         {"user_id": "kpatel@example.com", "case_id": "7", "dry_run": "no"},
+        {"user_id": " ASmith@Example.com", "case_id": "8"},
     ]
     responder = irp.Responder(config(demo), approver=approver, state_dir=state_dir, on_progress=on_progress)
     results = asyncio.run(responder.run_many(incidents, limit=2))
@@ -532,6 +533,7 @@ def test_run_many_one_failing_incident_leaves_the_others_intact(demo: Path) -> N
         (irp.ConfigError, r"77\.state\.json exists: a run for case 77 was started before"),
         (TypeError, r"^incidents\[8\]: missing key 'user_id'$"),
         (TypeError, r"^incidents\[9\]: dry_run: expected a bool"),
+        (ValueError, r"^incidents\[10\]: user asmith@example\.com is already in this run_many \(two open cases"),
     ]
     assert len(expected) == len(results) - 3
     for result, (kind, pattern) in zip(results[3:], expected):

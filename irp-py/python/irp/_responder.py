@@ -115,8 +115,9 @@ class Responder:
         Returns one entry per incident, in the order of ``incidents``: its ``RunResult``, or
         the exception its ``run()`` would have raised (as ``asyncio.gather(...,
         return_exceptions=True)`` does). Bad input (``TypeError``/``ValueError`` naming
-        ``incidents[i]``), a state file in the way (``irp.ConfigError``), a case id given twice
-        (``ValueError``, the later ones) or a callback's exception fail that incident only. A
+        ``incidents[i]``), a state file in the way (``irp.ConfigError``), a case id or a user given
+        twice (``ValueError``, the later ones: two open cases of one account would close each
+        other as duplicates) or a callback's exception fail that incident only. A
         ``limit`` below 1 raises ``ValueError``. Cancelling the task stops every run in
         flight, each resumable from its state file."""
         return await self._core.run_many(list(incidents), limit=limit)
