@@ -6,6 +6,10 @@
 //! between two awaits: the action journal is written before every call and the engine state is
 //! checkpointed after every step, so `resume()` from the last state finishes the run and verifies,
 //! never re-sends, an action that may have been in flight.
+//!
+//! `run_many()` drives several such runs inside one future, at most `limit` at a time, each with
+//! its own state file, callbacks' `Abort` and parking channel, so one incident's exception or
+//! monitoring wait never stops another. `notifier=` delivers the runbook's user notice.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
