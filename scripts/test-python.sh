@@ -76,4 +76,14 @@ grep -q '^outcome: waiting, likelihood: confirmed$' <<<"$output" && grep -q '^a8
     exit 1
 }
 
+echo "==> example: async_responder.py --all-users (run_many: one case per demo account, three at a time)"
+output="$("$python" examples/python/async_responder.py --all-users)"
+printf '%s\n' "$output" | grep '^case '
+[ "$(grep -c '^case 48[0-9]* ([a-z]*@example.com): closed_no_action$' <<<"$output")" -eq 5 ] \
+    && grep -q '^case 4821 (jdoe@example.com): waiting$' <<<"$output" \
+    && grep -q '^notice to jdoe@example.com: ' <<<"$output" || {
+    echo "example: expected John's case waiting (notified) and five cases closed without action" >&2
+    exit 1
+}
+
 echo "==> python: all checks passed"

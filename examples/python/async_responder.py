@@ -6,10 +6,16 @@ temporary folder, points an `irp.Responder` at it with the same tables an `irp.t
 runs the case with an asynchronous approver, as a chat-ops approval step would be: each request
 is shown (the exact calls), and the approver decides after "asking" (an `await`). The state is
 checkpointed after every step in the folder's `state/`; the run parks at the post-recovery
-monitoring check, which `Responder.resume()` would finish three days later.
+monitoring check, which `Responder.resume()` would finish three days later. The notice to the
+user at Recovery goes through a `notifier` (here it is printed; a real one sends mail or chat).
+
+With `--all-users`, every account of the demo directory gets its own case, run with
+`Responder.run_many()` at most three at a time: John's case is confirmed and handled as above,
+the other accounts (only hit by the failed password spray) are closed without action.
 
     python examples/python/async_responder.py                  # approve everything
     python examples/python/async_responder.py --refuse         # refuse: nothing is executed
+    python examples/python/async_responder.py --all-users      # one case per account, concurrently
     python examples/python/async_responder.py --keep /tmp/ir   # keep the folder to look at
 
 Exit status: 0 when every approved action was executed and verified, 1 otherwise.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import sys
 import tempfile
@@ -55,39 +62,63 @@ def make_approver(name: str, refuse: bool) -> Callable[[irp.ApprovalRequest], Aw
     return approver
 
 
-async def respond(folder: Path, approver_name: str, refuse: bool) -> irp.RunResult:
-    phases: list[str] = []
+async def notify(user_id: str, message: str) -> None:
+    """The runbook's notice to the user; raise irp.ConnectorError if it cannot be delivered."""
+    print(f"notice to {user_id}: {message}")
+
+
+async def respond(folder: Path, approver_name: str, refuse: bool, all_users: bool) -> irp.RunResult:
+    phases: dict[str, list[str]] = {}
 
     def on_progress(progress: irp.Progress) -> None:
         if progress.kind == "phase_started" and progress.phase is not None:
-            phases.append(progress.phase)
+            phases.setdefault(progress.case_id, []).append(progress.phase)
 
     responder = irp.Responder(
         stage(folder),
         approver=make_approver(approver_name, refuse),
         state_dir=folder / "state",
         on_progress=on_progress,
+        notifier=notify,
     )
-    result = await responder.run(
-        user_id="jdoe@example.com",
-        case_id="4821",
-        alert_group_ids=["okta-threatinsight-password-spray-203.0.113.77-20261116"],
-    )
-    print("phases: " + " -> ".join(phases))
-    return result
+    john: irp.Incident = {
+        "user_id": "jdoe@example.com",
+        "case_id": "4821",
+        "alert_group_ids": ["okta-threatinsight-password-spray-203.0.113.77-20261116"],
+    }
+    if not all_users:
+        result = await responder.run(**john)
+        print("phases: " + " -> ".join(phases["4821"]))
+        return result
+    users = [u["login"] for u in json.loads((folder / "directory.json").read_text())["users"]]
+    others = [u for u in users if u != john["user_id"]]
+    incidents: list[irp.Incident] = [john]
+    incidents += [{"user_id": u, "case_id": str(4822 + i)} for i, u in enumerate(others)]
+    results = await responder.run_many(incidents, limit=3)
+    for incident, outcome in zip(incidents, results):
+        if isinstance(outcome, BaseException):
+            print(f"case {incident['case_id']} ({incident['user_id']}): failed: {outcome!r}")
+        else:
+            print(f"case {outcome.case_id} ({outcome.user_id}): {outcome.outcome}")
+    first = results[0]
+    if isinstance(first, BaseException):
+        raise first
+    print("phases: " + " -> ".join(phases["4821"]))
+    return first
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--approver", default="soc.lead@example.com", help="who approves (default soc.lead)")
     parser.add_argument("--refuse", action="store_true", help="refuse every action instead")
+    parser.add_argument("--all-users", action="store_true", help="one case per account, with run_many")
     parser.add_argument("--keep", type=Path, help="stage the data in this folder and keep it")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="irp-responder-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(respond(folder, args.approver, args.refuse))
+        result = asyncio.run(respond(folder, args.approver, args.refuse, args.all_users))
         for item in result.plan:
             print(f"{item['action_id']} {item['kind']}: {item['status']}")
         for problem in result.problems:

@@ -2,9 +2,6 @@
 //! `PendingAction` per action) and what it answers (`Decision`), and the Rust [`Approver`] that
 //! calls a plain or coroutine function with the interpreter attached.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use irp_connectors::responder::{ApprovalRequest, Approver, ApproverError};
@@ -16,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::abort::Abort;
+use crate::callback::call_maybe_async;
 
 /// One action awaiting a decision, exactly as it will run.
 #[pyclass(frozen, eq, get_all, name = "PendingAction", module = "irp._irp")]
@@ -250,8 +248,6 @@ impl PyDecision {
     }
 }
 
-type PyFuture = Pin<Box<dyn Future<Output = PyResult<Py<PyAny>>> + Send>>;
-
 /// The Rust [`Approver`] over a Python callable. An exception from the callable (or a value that
 /// is not a `Decision`) ends the run: it is handed to [`Abort`] and re-raised by `run()`.
 pub struct PyApprover {
@@ -268,20 +264,7 @@ impl PyApprover {
 
     async fn ask(&self, request: &ApprovalRequest<'_>) -> PyResult<ApprovalResponse> {
         let py_request = PyApprovalRequest::from_request(request);
-        // Called with the interpreter attached; a coroutine is then awaited on the caller's
-        // asyncio loop (the task locals `run()` captured) without holding it.
-        let called: Result<Py<PyAny>, PyFuture> = Python::attach(|py| -> PyResult<_> {
-            let result = self.callback.bind(py).call1((py_request,))?;
-            if result.hasattr("__await__")? {
-                Ok(Err(Box::pin(pyo3_async_runtimes::tokio::into_future(result)?) as PyFuture))
-            } else {
-                Ok(Ok(result.unbind()))
-            }
-        })?;
-        let decision = match called {
-            Ok(value) => value,
-            Err(future) => future.await?,
-        };
+        let decision = call_maybe_async(|py| self.callback.bind(py).call1((py_request,))).await?;
         Python::attach(|py| {
             let decision = decision.bind(py);
             let decision = decision.cast::<PyDecision>().map_err(|_| {

@@ -6,10 +6,12 @@
 mod abort;
 mod approval;
 mod assess;
+mod callback;
 mod convert;
 mod errors;
 mod evidence;
 mod model;
+mod notifier;
 mod policy;
 mod responder;
 mod runbook;

@@ -6,16 +6,22 @@
 //! between two awaits: the action journal is written before every call and the engine state is
 //! checkpointed after every step, so `resume()` from the last state finishes the run and verifies,
 //! never re-sends, an action that may have been in flight.
+//!
+//! `run_many()` drives several such runs inside one future, at most `limit` at a time, each with
+//! its own state file, callbacks' `Abort` and parking channel, so one incident's exception or
+//! monitoring wait never stops another. `notifier=` delivers the runbook's user notice.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::stream::{self, StreamExt};
 use irp_connectors::config::{ConfigError, ConfigFile, LoadedConfig, SoarConfig};
 use irp_connectors::embedded::SqliteCaseStore;
 use irp_connectors::responder::{
-    write_atomically, Checkpoint, CheckpointError, Observer, Parking, Ports, Progress, Responder, SleepUntil,
-    StateFiles, Waiter,
+    file_stem, write_atomically, Checkpoint, CheckpointError, Observer, Parking, Ports, Progress, Responder,
+    SleepUntil, StateFiles, Waiter,
 };
 use irp_connectors::{CaseId, Clock, Finished, SystemClock};
 use irp_core::evidence::UserId;
@@ -24,7 +30,7 @@ use irp_core::policy::Policy;
 use irp_core::report::{html, markdown};
 use irp_core::runbook::{RunOptions, Runbook};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyList, PyMapping, PyString, PyTuple};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -33,6 +39,7 @@ use crate::approval::PyApprover;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors::{PyIrpErr, PyIrpResult};
 use crate::model::PyLikelihood;
+use crate::notifier::PyNotifier;
 use crate::policy::policy_arg;
 use crate::runbook::PyEffect;
 
@@ -105,6 +112,8 @@ impl Checkpoint for StateSink {
 /// One step of a run, as `on_progress` sees it.
 #[pyclass(frozen, name = "Progress", module = "irp._irp")]
 pub struct PyProgress {
+    case_id: String,
+    user_id: String,
     kind: &'static str,
     phase: Option<&'static str>,
     effect: Option<PyEffect>,
@@ -115,14 +124,26 @@ pub struct PyProgress {
 #[pymethods]
 impl PyProgress {
     /// `"run_started"`, `"phase_started"`, `"phase_ended"`, `"effect_started"`,
-    /// `"effect_finished"`, `"action_executed"`, `"action_verified"`, `"comment_posted"` or
-    /// `"run_finished"`.
+    /// `"effect_finished"`, `"action_executed"`, `"action_verified"`, `"comment_posted"`,
+    /// `"run_finished"`, or `"run_waiting"` (parked at the monitoring check: the run's last event).
     #[getter]
     fn kind(&self) -> &'static str {
         self.kind
     }
 
-    /// The phase, for phase events and `comment_posted`.
+    /// The case of the run (several runs may share one callback: `Responder.run_many`).
+    #[getter]
+    fn case_id(&self) -> &str {
+        &self.case_id
+    }
+
+    /// The account under investigation in that run.
+    #[getter]
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The phase, for phase events, `comment_posted` and `run_waiting`.
     #[getter]
     fn phase(&self) -> Option<&'static str> {
         self.phase
@@ -147,13 +168,27 @@ impl PyProgress {
     }
 
     fn __repr__(&self) -> String {
-        format!("Progress(kind='{}')", self.kind)
+        format!("Progress(kind='{}', case_id='{}')", self.kind, self.case_id)
     }
 }
 
 impl PyProgress {
-    fn from_progress(progress: &Progress<'_>) -> Option<Self> {
-        let base = |kind| PyProgress { kind, phase: None, effect: None, action_id: None, holds: None };
+    /// An event of `kind` about `runbook`'s incident, with nothing else set.
+    fn base(runbook: &Runbook, kind: &'static str) -> Self {
+        let incident = runbook.incident();
+        PyProgress {
+            case_id: incident.case_id().as_str().to_owned(),
+            user_id: incident.user().as_str().to_owned(),
+            kind,
+            phase: None,
+            effect: None,
+            action_id: None,
+            holds: None,
+        }
+    }
+
+    fn from_progress(runbook: &Runbook, progress: &Progress<'_>) -> Option<Self> {
+        let base = |kind| PyProgress::base(runbook, kind);
         Some(match progress {
             Progress::RunStarted => base("run_started"),
             Progress::PhaseStarted { phase } => PyProgress { phase: Some(phase.name()), ..base("phase_started") },
@@ -185,11 +220,26 @@ struct PyObserver {
     abort: Abort,
 }
 
-impl Observer for PyObserver {
-    fn observe(&self, _runbook: &Runbook, progress: &Progress<'_>) {
-        let Some(progress) = PyProgress::from_progress(progress) else { return };
+impl PyObserver {
+    fn call(&self, progress: PyProgress) {
         if let Err(err) = Python::attach(|py| self.callback.bind(py).call1((progress,)).map(drop)) {
             self.abort.raise(err);
+        }
+    }
+
+    /// `run_waiting`: the run parked at its monitoring check (the engine's observer never hears
+    /// of it, since its future is dropped there).
+    fn parked(&self, runbook: &Runbook) {
+        let mut progress = PyProgress::base(runbook, "run_waiting");
+        progress.phase = Some(runbook.incident().phase().name());
+        self.call(progress);
+    }
+}
+
+impl Observer for PyObserver {
+    fn observe(&self, runbook: &Runbook, progress: &Progress<'_>) {
+        if let Some(progress) = PyProgress::from_progress(runbook, progress) {
+            self.call(progress);
         }
     }
 }
@@ -213,6 +263,18 @@ impl PyRunResult {
     #[getter]
     fn outcome(&self) -> &str {
         &self.outcome
+    }
+
+    /// The case this run is for.
+    #[getter]
+    fn case_id(&self) -> &str {
+        self.runbook.incident().case_id().as_str()
+    }
+
+    /// The account under investigation.
+    #[getter]
+    fn user_id(&self) -> &str {
+        self.runbook.incident().user().as_str()
     }
 
     /// When a waiting run's monitoring check is due.
@@ -275,7 +337,13 @@ impl PyRunResult {
     }
 
     fn __repr__(&self) -> String {
-        format!("RunResult(outcome='{}', phase='{}')", self.outcome, self.runbook.incident().phase().name())
+        let incident = self.runbook.incident();
+        format!(
+            "RunResult(case_id='{}', outcome='{}', phase='{}')",
+            incident.case_id().as_str(),
+            self.outcome,
+            incident.phase().name()
+        )
     }
 }
 
@@ -291,6 +359,7 @@ struct Job {
     sqlite: Option<PathBuf>,
     approver: Py<PyAny>,
     on_progress: Option<Py<PyAny>>,
+    notifier: Option<Py<PyAny>>,
     policy: Policy,
     state_dir: Option<PathBuf>,
     wait: bool,
@@ -304,6 +373,7 @@ impl Job {
             sqlite: self.sqlite.clone(),
             approver: self.approver.clone_ref(py),
             on_progress: self.on_progress.as_ref().map(|c| c.clone_ref(py)),
+            notifier: self.notifier.as_ref().map(|c| c.clone_ref(py)),
             policy: self.policy.clone(),
             state_dir: self.state_dir.clone(),
             wait: self.wait,
@@ -344,11 +414,15 @@ impl Job {
         } else {
             Arc::new(Parking::new(clock.clone(), parked_tx))
         };
-        let mut responder = Responder::new(self.ports, Arc::new(approver), clock.clone())
-            .with_waiter(waiter)
-            .with_checkpoint(sink.clone());
-        if let Some(callback) = self.on_progress {
-            responder = responder.with_observer(Arc::new(PyObserver { callback, abort: abort.clone() }));
+        let mut ports = self.ports;
+        if let Some(callback) = self.notifier {
+            ports = ports.with_notifier(Arc::new(PyNotifier::new(callback, abort.clone())));
+        }
+        let mut responder =
+            Responder::new(ports, Arc::new(approver), clock.clone()).with_waiter(waiter).with_checkpoint(sink.clone());
+        let observer = self.on_progress.map(|callback| Arc::new(PyObserver { callback, abort: abort.clone() }));
+        if let Some(observer) = &observer {
+            responder = responder.with_observer(observer.clone());
         }
         let policy = self.policy;
         let drive = async {
@@ -377,6 +451,12 @@ impl Job {
                 let state_json =
                     sink.last().ok_or_else(|| PyIrpErr::Internal("parked before any checkpoint".into()))?;
                 let runbook = Runbook::from_json(&state_json)?;
+                if let Some(observer) = &observer {
+                    observer.parked(&runbook);
+                    if let Some(err) = abort.take() {
+                        return Err(PyIrpErr::Py(err));
+                    }
+                }
                 Ok(PyRunResult {
                     outcome: "waiting".into(),
                     resume_after: Some(at),
@@ -425,13 +505,15 @@ pub struct PyResponder {
 #[pymethods]
 impl PyResponder {
     #[new]
-    #[pyo3(signature = (config, *, approver, policy = None, state_dir = None, on_progress = None, wait_for_monitoring = false))]
+    #[pyo3(signature = (config, *, approver, policy = None, state_dir = None, on_progress = None, notifier = None, wait_for_monitoring = false))]
+    #[allow(clippy::too_many_arguments)] // the keyword arguments of `irp.Responder(...)`
     fn new(
         config: &Bound<'_, PyAny>,
         approver: &Bound<'_, PyAny>,
         policy: Option<&Bound<'_, PyAny>>,
         state_dir: Option<PathBuf>,
         on_progress: Option<&Bound<'_, PyAny>>,
+        notifier: Option<&Bound<'_, PyAny>>,
         wait_for_monitoring: bool,
     ) -> PyIrpResult<Self> {
         if !approver.is_callable() {
@@ -440,6 +522,10 @@ impl PyResponder {
         let on_progress = on_progress.filter(|c| !c.is_none());
         if on_progress.is_some_and(|c| !c.is_callable()) {
             return Err(PyIrpErr::Type("on_progress: expected a function".into()));
+        }
+        let notifier = notifier.filter(|c| !c.is_none());
+        if notifier.is_some_and(|c| !c.is_callable()) {
+            return Err(PyIrpErr::Type("notifier: expected a function or coroutine function".into()));
         }
         let loaded = load_config(config)?;
         let policy = match policy.filter(|p| !p.is_none()) {
@@ -456,6 +542,7 @@ impl PyResponder {
             sqlite,
             approver: approver.clone().unbind(),
             on_progress: on_progress.map(|c| c.clone().unbind()),
+            notifier: notifier.map(|c| c.clone().unbind()),
             policy,
             state_dir: state_dir.or(loaded.state_dir),
             wait: wait_for_monitoring,
@@ -475,29 +562,76 @@ impl PyResponder {
         initial_alert_details: Option<&Bound<'_, PyAny>>,
         dry_run: bool,
     ) -> PyIrpResult<Bound<'py, PyAny>> {
-        if user_id.trim().is_empty() || case_id.trim().is_empty() {
-            return Err(PyIrpErr::Value("user_id and case_id must not be empty".into()));
-        }
-        let case = CaseId(case_id.to_owned());
-        if let Some(path) = self.job.state_file(&case).filter(|p| !dry_run && p.exists()) {
-            return Err(PyIrpErr::Config(format!(
-                "{} exists: a run for case {case_id} was started before; resume() its state, or move the file away to start over",
-                path.display()
-            )));
-        }
-        let details = match initial_alert_details.filter(|d| !d.is_none()) {
-            Some(d) => Some(py_to_json(d, &mut String::from("initial_alert_details"))?),
-            None => None,
-        };
-        let inputs = IncidentInputs {
-            user_id: UserId::new(user_id),
-            case_id: case,
-            alert_group_identifiers: alert_group_ids,
-            initial_alert_details: details,
-        };
+        let (inputs, dry_run) = self.new_run(user_id, case_id, alert_group_ids, initial_alert_details, dry_run)?;
         let job = self.job.clone_ref(py);
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, async move {
             Ok(job.drive(Start::New { inputs, dry_run }).await?)
+        })?)
+    }
+
+    /// Runs one incident per item of `incidents` (dicts with the keyword arguments of `run()`),
+    /// at most `limit` at a time, each exactly as `run()` would. Returns an awaitable of a list
+    /// in the order of `incidents` holding, per incident, its `RunResult` or the exception its
+    /// `run()` would have raised (bad input, a state file in the way, a case id or user given
+    /// twice, a callback's exception): one incident's failure never stops or loses the others.
+    #[pyo3(signature = (incidents, *, limit = 4))]
+    fn run_many<'py>(
+        &self,
+        py: Python<'py>,
+        incidents: Vec<Bound<'py, PyAny>>,
+        limit: usize,
+    ) -> PyIrpResult<Bound<'py, PyAny>> {
+        if limit == 0 {
+            return Err(PyIrpErr::Value("run_many: limit must be at least 1".into()));
+        }
+        let (mut files, mut users) = (HashSet::new(), HashSet::new());
+        let runs: Vec<PyIrpResult<(Job, Start)>> = incidents
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let (inputs, dry_run) = self.incident_run(item).map_err(|e| in_item(index, e))?;
+                // Two runs of one case would share its state file and its action journal.
+                if !files.insert(file_stem(inputs.case_id.as_str())) {
+                    return Err(PyIrpErr::Value(format!(
+                        "incidents[{index}]: case {} is already in this run_many (one run per case, and per state file)",
+                        inputs.case_id.as_str()
+                    )));
+                }
+                // The engine closes a case as a duplicate of another open case of the same
+                // account: run concurrently, two cases of one account would close each other.
+                if !users.insert(inputs.user_id.as_str().to_owned()) {
+                    return Err(PyIrpErr::Value(format!(
+                        "incidents[{index}]: user {} is already in this run_many (two open cases of one account close each other as duplicates)",
+                        inputs.user_id.as_str()
+                    )));
+                }
+                Ok((self.job.clone_ref(py), Start::New { inputs, dry_run }))
+            })
+            .collect();
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            // Unordered, so that an incident waiting long for its approver does not hold back
+            // the start of the next one; the index puts the results back in input order.
+            let mut results: Vec<(usize, PyIrpResult<PyRunResult>)> =
+                stream::iter(runs.into_iter().enumerate().map(|(index, run)| async move {
+                    match run {
+                        Ok((job, start)) => (index, job.drive(start).await),
+                        Err(err) => (index, Err(err)),
+                    }
+                }))
+                .buffer_unordered(limit)
+                .collect()
+                .await;
+            results.sort_by_key(|(index, _)| *index);
+            Python::attach(|py| {
+                let items = results
+                    .into_iter()
+                    .map(|(_, result)| match result {
+                        Ok(result) => Ok(Py::new(py, result)?.into_any()),
+                        Err(err) => Ok(PyErr::from(err).into_value(py).into_any()),
+                    })
+                    .collect::<PyResult<Vec<Py<PyAny>>>>()?;
+                Ok(PyList::new(py, items)?.unbind())
+            })
         })?)
     }
 
@@ -528,6 +662,92 @@ impl PyResponder {
 
     fn __repr__(&self) -> String {
         format!("ResponderCore({:?})", self.job.ports)
+    }
+}
+
+/// Keys an item of `run_many(incidents)` may have: the keyword arguments of `run()`.
+const INCIDENT_KEYS: [&str; 5] = ["user_id", "case_id", "alert_group_ids", "initial_alert_details", "dry_run"];
+
+/// Says which item of `run_many(incidents)` an error is about.
+fn in_item(index: usize, err: PyIrpErr) -> PyIrpErr {
+    match err {
+        PyIrpErr::Type(message) => PyIrpErr::Type(format!("incidents[{index}]: {message}")),
+        PyIrpErr::Value(message) => PyIrpErr::Value(format!("incidents[{index}]: {message}")),
+        other => other,
+    }
+}
+
+impl PyResponder {
+    /// Checks the inputs of a new run, as `run()` takes them.
+    fn new_run(
+        &self,
+        user_id: &str,
+        case_id: &str,
+        alert_group_ids: Vec<String>,
+        initial_alert_details: Option<&Bound<'_, PyAny>>,
+        dry_run: bool,
+    ) -> PyIrpResult<(IncidentInputs, bool)> {
+        if user_id.trim().is_empty() || case_id.trim().is_empty() {
+            return Err(PyIrpErr::Value("user_id and case_id must not be empty".into()));
+        }
+        let case = CaseId(case_id.to_owned());
+        if let Some(path) = self.job.state_file(&case).filter(|p| !dry_run && p.exists()) {
+            return Err(PyIrpErr::Config(format!(
+                "{} exists: a run for case {case_id} was started before; resume() its state, or move the file away to start over",
+                path.display()
+            )));
+        }
+        let details = match initial_alert_details.filter(|d| !d.is_none()) {
+            Some(d) => Some(py_to_json(d, &mut String::from("initial_alert_details"))?),
+            None => None,
+        };
+        let inputs = IncidentInputs {
+            user_id: UserId::new(user_id),
+            case_id: case,
+            alert_group_identifiers: alert_group_ids,
+            initial_alert_details: details,
+        };
+        Ok((inputs, dry_run))
+    }
+
+    /// One item of `run_many(incidents)`: a mapping with the keyword arguments of `run()`.
+    fn incident_run(&self, item: &Bound<'_, PyAny>) -> PyIrpResult<(IncidentInputs, bool)> {
+        let Ok(mapping) = item.cast::<PyMapping>() else {
+            return Err(PyIrpErr::Type(format!(
+                "expected a dict with the keyword arguments of run(), found `{}`",
+                item.get_type().name()?
+            )));
+        };
+        for key in mapping.keys()?.iter() {
+            let known = key.extract::<String>().ok().filter(|k| INCIDENT_KEYS.contains(&k.as_str()));
+            if known.is_none() {
+                return Err(PyIrpErr::Type(format!("unexpected key {}", key.repr()?)));
+            }
+        }
+        let get = |key: &str| -> PyIrpResult<Option<Bound<'_, PyAny>>> {
+            Ok(if mapping.contains(key)? { Some(mapping.get_item(key)?) } else { None })
+        };
+        let typed =
+            |key: &str, expected: &str, err: PyErr| PyIrpErr::Type(format!("{key}: expected {expected} ({err})"));
+        let text = |key: &str| -> PyIrpResult<String> {
+            let value = get(key)?.ok_or_else(|| PyIrpErr::Type(format!("missing key '{key}'")))?;
+            value.extract::<String>().map_err(|e| typed(key, "a str", e))
+        };
+        let user_id = text("user_id")?;
+        let case_id = text("case_id")?;
+        let alert_group_ids = match get("alert_group_ids")? {
+            Some(ids) if !ids.is_instance_of::<PyString>() => {
+                ids.extract::<Vec<String>>().map_err(|e| typed("alert_group_ids", "a list of str", e))?
+            }
+            Some(_) => return Err(PyIrpErr::Type("alert_group_ids: expected a list of str, found `str`".into())),
+            None => Vec::new(),
+        };
+        let dry_run = match get("dry_run")? {
+            Some(flag) => flag.extract::<bool>().map_err(|e| typed("dry_run", "a bool", e))?,
+            None => false,
+        };
+        let details = get("initial_alert_details")?;
+        self.new_run(&user_id, &case_id, alert_group_ids, details.as_ref(), dry_run)
     }
 }
 

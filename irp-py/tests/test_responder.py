@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sqlite3
 from datetime import datetime
@@ -135,6 +136,8 @@ def test_a_sync_approver_drives_a_confirmed_run(demo: Path) -> None:
     assert all(p.holds for p in progress if p.kind == "action_verified")
     assert {p.phase for p in progress if p.kind == "comment_posted"} >= {"identification", "containment"}
     assert "jdoe@example.com" in result.report_markdown()
+    # Without a notifier the user notice is recorded as not sent.
+    assert "notify\\_user failed: no notifier configured" in result.report_markdown()
     assert result.report_html().lstrip().lower().startswith("<!doctype html")
 
 
@@ -414,3 +417,240 @@ def test_a_playbook_may_hand_over_a_secret_value_but_a_config_file_may_not(demo:
     with pytest.raises(irp.ConfigError, match="written as a value") as err:
         irp.Responder(text, approver=approve_all)
     assert "00abc-vault-secret" not in str(err.value)
+
+
+# run_many ------------------------------------------------------------------------------------
+
+
+OTHERS = ["asmith@example.com", "bchen@example.com", "mgarcia@example.com", "kpatel@example.com", "lnguyen@example.com"]
+
+
+def test_run_many_keeps_the_input_order_and_never_runs_more_than_limit_at_once(demo: Path) -> None:
+    # John's case first: its approver waits until the five others are done, which only happens
+    # if the incident waiting for a decision does not hold back the ones behind it.
+    incidents: list[irp.Incident] = [{"user_id": USER, "case_id": CASE, "alert_group_ids": ["spray-20261116"]}]
+    incidents += [{"user_id": user, "case_id": f"case-{i}"} for i, user in enumerate(OTHERS)]
+    cases = [i["case_id"] for i in incidents]
+    running: set[str] = set()
+    peak = 0
+    finished: list[str] = []
+    progress: list[irp.Progress] = []
+    asked: list[tuple[str, str]] = []
+
+    async def main() -> list[irp.RunResult | BaseException]:
+        loop = asyncio.get_running_loop()
+        others_done = asyncio.Event()
+
+        def on_progress(event: irp.Progress) -> None:
+            # Called on a runtime thread, one event at a time.
+            nonlocal peak
+            progress.append(event)
+            if event.kind == "run_started":
+                running.add(event.case_id)
+                peak = max(peak, len(running))
+            elif event.kind in ("run_finished", "run_waiting"):
+                running.remove(event.case_id)
+                finished.append(event.case_id)
+                if len(finished) == len(OTHERS) and CASE not in finished:
+                    loop.call_soon_threadsafe(others_done.set)
+
+        async def refuse(request: irp.ApprovalRequest) -> irp.Decision:
+            asked.append((request.case_id, request.subject))
+            await asyncio.wait_for(others_done.wait(), timeout=60)
+            return irp.Decision.refuse_all(request, LEAD, "not without talking to John first")
+
+        responder = irp.Responder(config(demo), approver=refuse, state_dir=demo / "state", on_progress=on_progress)
+        return await responder.run_many(incidents, limit=2)
+
+    results = asyncio.run(main())
+
+    assert [r.case_id for r in results if isinstance(r, irp.RunResult)] == cases
+    assert [r.user_id for r in results if isinstance(r, irp.RunResult)] == [USER] + OTHERS
+    # Two at a time (John's and one other), never more; John's ended last, at the monitoring check.
+    assert peak == 2 and running == set()
+    assert finished[-1] == CASE and sorted(finished) == sorted(cases)
+    john = results[0]
+    assert isinstance(john, irp.RunResult) and john.outcome == "waiting"
+    assert [p.phase for p in progress if p.kind == "run_waiting"] == ["recovery"]
+    assert [item["kind"] for item in john.plan] == CONTAINMENT + ERADICATION
+    assert {item["status"] for item in john.plan} == {"refused"}
+    for result in results:
+        assert isinstance(result, irp.RunResult)
+        assert (demo / "state" / f"{result.case_id}.state.json").read_text() == result.state_json
+    assert [(r.outcome, r.plan) for r in results[1:] if isinstance(r, irp.RunResult)] == [("closed_no_action", [])] * 5
+    # Every approval request and progress event says which incident it is about.
+    assert asked == [(CASE, USER), (CASE, USER)]
+    started = [p.case_id for p in progress if p.kind == "run_started"]
+    assert set(started[:2]) == {CASE, "case-0"} and sorted(started) == sorted(cases)
+    assert {(p.case_id, p.user_id) for p in progress} == set(zip(cases, [USER] + OTHERS))
+    assert journal(demo) == []
+    assert approvals(demo) == [(LEAD, "rejected")] * 7
+
+
+def test_run_many_one_failing_incident_leaves_the_others_intact(demo: Path) -> None:
+    state_dir = demo / "state"
+    state_dir.mkdir()
+    (state_dir / "77.state.json").write_text("{}")
+
+    def on_progress(event: irp.Progress) -> None:
+        if event.case_id == "2" and event.kind == "phase_started" and event.phase == "identification":
+            raise KeyError("dashboard down")
+
+    async def approver(request: irp.ApprovalRequest) -> irp.Decision:
+        await asyncio.sleep(0.01)
+        return approve_all(request)
+
+    incidents: list[Any] = [
+        {"user_id": USER, "case_id": CASE, "alert_group_ids": ["spray-20261116"]},
+        {"user_id": "asmith@example.com", "case_id": "2"},
+        {"user_id": "bchen@example.com", "case_id": "3"},
+        {"user_id": " ", "case_id": "4"},
+        {"user_id": "kpatel@example.com", "case_id": CASE},
+        "jdoe@example.com",
+        {"user_id": "kpatel@example.com", "case_id": "5", "alert_group_id": ["typo"]},
+        {"user_id": "kpatel@example.com", "case_id": "77"},
+        {"case_id": "6"},
+        {"user_id": "kpatel@example.com", "case_id": "7", "dry_run": "no"},
+        {"user_id": " ASmith@Example.com", "case_id": "8"},
+    ]
+    responder = irp.Responder(config(demo), approver=approver, state_dir=state_dir, on_progress=on_progress)
+    results = asyncio.run(responder.run_many(incidents, limit=2))
+
+    assert len(results) == len(incidents)
+    first, failed, benign = results[:3]
+    assert isinstance(first, irp.RunResult)
+    assert_fully_responded(first, demo)
+    assert isinstance(failed, KeyError) and "dashboard down" in str(failed)
+    saved = irp.Runbook.from_json((state_dir / "2.state.json").read_text())
+    assert saved.phase == "identification" and saved.pending
+    assert isinstance(benign, irp.RunResult) and benign.outcome == "closed_no_action"
+    assert (state_dir / "3.state.json").read_text() == benign.state_json
+    expected: list[tuple[type[BaseException], str]] = [
+        (ValueError, r"^incidents\[3\]: user_id and case_id must not be empty$"),
+        (ValueError, r"^incidents\[4\]: case 4821 is already in this run_many"),
+        (TypeError, r"^incidents\[5\]: expected a dict with the keyword arguments of run\(\), found `str`$"),
+        (TypeError, r"^incidents\[6\]: unexpected key 'alert_group_id'$"),
+        (irp.ConfigError, r"77\.state\.json exists: a run for case 77 was started before"),
+        (TypeError, r"^incidents\[8\]: missing key 'user_id'$"),
+        (TypeError, r"^incidents\[9\]: dry_run: expected a bool"),
+        (ValueError, r"^incidents\[10\]: user asmith@example\.com is already in this run_many \(two open cases"),
+    ]
+    assert len(expected) == len(results) - 3
+    for result, (kind, pattern) in zip(results[3:], expected):
+        assert type(result) is kind, result
+        assert re.search(pattern, str(result)), str(result)
+    assert (state_dir / "77.state.json").read_text() == "{}"
+    assert sorted(p.name for p in state_dir.iterdir()) == ["2.state.json", "3.state.json", "4821.state.json", "77.state.json"]
+
+
+def test_run_many_returns_a_parked_incident_without_holding_back_the_others(demo: Path) -> None:
+    notified: list[tuple[str, str]] = []
+    started: list[str] = []
+
+    async def notifier(user_id: str, message: str) -> None:
+        await asyncio.sleep(0.01)
+        notified.append((user_id, message))
+
+    def on_progress(event: irp.Progress) -> None:
+        if event.kind == "run_started":
+            started.append(event.case_id)
+
+    incidents: list[irp.Incident] = [{"user_id": USER, "case_id": CASE, "alert_group_ids": ["spray-20261116"]}]
+    incidents += [{"user_id": user, "case_id": f"case-{i}"} for i, user in enumerate(OTHERS[:3])]
+    responder = irp.Responder(
+        config(demo), approver=approve_all, state_dir=demo / "state", notifier=notifier, on_progress=on_progress
+    )
+
+    async def main() -> list[irp.RunResult | BaseException]:
+        # One at a time: the parked first incident must free its slot, not wait 72 hours.
+        return await asyncio.wait_for(responder.run_many(incidents, limit=1), timeout=120)
+
+    results = asyncio.run(main())
+
+    parked = results[0]
+    assert isinstance(parked, irp.RunResult)
+    assert_fully_responded(parked, demo)
+    assert "User notified: yes." in parked.report_markdown()
+    assert [(r.case_id, r.outcome) for r in results[1:] if isinstance(r, irp.RunResult)] == [
+        ("case-0", "closed_no_action"),
+        ("case-1", "closed_no_action"),
+        ("case-2", "closed_no_action"),
+    ]
+    assert started == [CASE, "case-0", "case-1", "case-2"]
+    # Only the incident that reached Recovery notifies its user, once.
+    assert len(notified) == 1 and notified[0][0] == USER
+    assert "case 4821" in notified[0][1] and "password" in notified[0][1]
+    assert sorted(p.name for p in (demo / "state").iterdir()) == [
+        f"{CASE}.state.json", "case-0.state.json", "case-1.state.json", "case-2.state.json"
+    ]
+
+
+def test_run_many_checks_its_arguments(demo: Path) -> None:
+    responder = irp.Responder(config(demo), approver=approve_all)
+
+    async def main() -> None:
+        assert await responder.run_many([]) == []
+        with pytest.raises(ValueError, match="limit must be at least 1"):
+            await responder.run_many([{"user_id": USER, "case_id": CASE}], limit=0)
+
+    asyncio.run(main())
+    assert journal(demo) == []
+
+
+# notifier ------------------------------------------------------------------------------------
+
+
+def test_a_notifier_delivers_the_user_notice(demo: Path) -> None:
+    notified: list[tuple[str, str]] = []
+
+    def notifier(user_id: str, message: str) -> None:
+        notified.append((user_id, message))
+
+    result = run(irp.Responder(config(demo), approver=approve_all, notifier=notifier))
+
+    assert_fully_responded(result, demo)
+    assert notified == [(USER, notified[0][1])] and "case 4821" in notified[0][1]
+    report = result.report_markdown()
+    assert "User notified: yes." in report and "no notifier configured" not in report
+    with pytest.raises(TypeError, match="notifier"):
+        irp.Responder(config(demo), approver=approve_all, notifier="mail")  # type: ignore[arg-type]
+
+
+def test_a_notifier_connector_error_fails_the_notice_and_the_run_goes_on(demo: Path) -> None:
+    calls: list[str] = []
+
+    async def notifier(user_id: str, message: str) -> None:
+        calls.append(user_id)
+        raise irp.ConnectorError("smtp relay down")
+
+    result = run(irp.Responder(config(demo), approver=approve_all, notifier=notifier))
+
+    assert_fully_responded(result, demo)
+    assert calls == [USER]
+    report = result.report_markdown()
+    assert "User notified: no." in report
+    assert "notify\\_user failed: notifier: server error: smtp relay down" in report
+
+
+def test_a_notifier_exception_stops_the_run_and_resume_notifies_again(demo: Path) -> None:
+    calls: list[str] = []
+
+    def notifier(user_id: str, message: str) -> None:
+        calls.append(user_id)
+        if len(calls) == 1:
+            raise RuntimeError("mail API key revoked")
+
+    state_dir = demo / "state"
+    responder = irp.Responder(config(demo), approver=approve_all, state_dir=state_dir, notifier=notifier)
+    with pytest.raises(RuntimeError, match="mail API key revoked"):
+        run(responder)
+    saved = (state_dir / f"{CASE}.state.json").read_text()
+    # Every action ran and was verified; the notice is still in flight in the saved state.
+    assert [e.kind for e in irp.Runbook.from_json(saved).pending] == ["notify_user", "start_monitoring"]
+    assert sorted({s for _, s in journal(demo)}) == ["started", "succeeded", "verified"]
+
+    result = asyncio.run(responder.resume(saved))
+
+    assert_fully_responded(result, demo)
+    assert calls == [USER, USER]
+    assert "User notified: yes." in result.report_markdown()

@@ -39,13 +39,14 @@ from irp._irp import (
     __version__,
     assess,
 )
-from irp._responder import Responder
+from irp._responder import Incident, Responder
 
 __all__ = [
     "ApprovalRefusedError",
     "ApprovalRequest",
     "ConfigError",
     "Decision",
+    "Incident",
     "PendingAction",
     "Progress",
     "Responder",

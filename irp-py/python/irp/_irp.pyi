@@ -533,8 +533,13 @@ class Progress:
     @property
     def kind(self) -> str:
         """``"run_started"``, ``"phase_started"``, ``"phase_ended"``, ``"effect_started"``,
-        ``"effect_finished"``, ``"action_executed"``, ``"action_verified"``, ``"comment_posted"``
-        or ``"run_finished"``."""
+        ``"effect_finished"``, ``"action_executed"``, ``"action_verified"``, ``"comment_posted"``,
+        ``"run_finished"``, or ``"run_waiting"`` (parked at the monitoring check)."""
+    @property
+    def case_id(self) -> str:
+        """The case of the run the event belongs to."""
+    @property
+    def user_id(self) -> str: ...
     @property
     def phase(self) -> str | None: ...
     @property
@@ -552,6 +557,10 @@ class RunResult:
     def outcome(self) -> str:
         """``"completed"``, ``"closed_no_action"``, ``"dry_run"``, ``"blocked"``, or ``"waiting"``
         (parked at the monitoring check: ``resume()`` the state after ``resume_after``)."""
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
     @property
     def resume_after(self) -> datetime | None: ...
     @property
@@ -583,6 +592,7 @@ class ResponderCore:
         policy: _PolicyArg = None,
         state_dir: str | os.PathLike[str] | None = None,
         on_progress: Callable[[Progress], object] | None = None,
+        notifier: Callable[[str, str], object] | None = None,
         wait_for_monitoring: bool = False,
     ) -> ResponderCore: ...
     def run(
@@ -594,6 +604,9 @@ class ResponderCore:
         initial_alert_details: Any = None,
         dry_run: bool = False,
     ) -> asyncio.Future[RunResult]: ...
+    def run_many(
+        self, incidents: Sequence[Mapping[str, Any]], *, limit: int = 4
+    ) -> asyncio.Future[list[RunResult | BaseException]]: ...
     def resume(self, state_json: str) -> asyncio.Future[RunResult]: ...
     @property
     def policy(self) -> Policy: ...

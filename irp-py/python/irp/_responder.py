@@ -1,6 +1,6 @@
 """``irp.Responder``: the async responder with coroutine methods over the native ``ResponderCore``.
 
-The native ``run``/``resume`` hand a Rust future to the *running* event loop, so they must be
+The native ``run``/``run_many``/``resume`` hand a Rust future to the *running* event loop, so they must be
 called from inside it; these ``async def`` wrappers make that automatic (``asyncio.run``,
 ``asyncio.create_task`` and ``await`` all work) and add nothing else.
 """
@@ -8,9 +8,9 @@ called from inside it; these ``async def`` wrappers make that automatic (``async
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypedDict, Union
 
 from irp._irp import ApprovalRequest, Decision, Policy, Progress, ResponderCore, RunResult
 
@@ -19,6 +19,21 @@ from irp._irp import ApprovalRequest, Decision, Policy, Progress, ResponderCore,
 Config = Union[Mapping[str, Any], str, "os.PathLike[str]"]
 #: ``approver=``: a plain function or a coroutine function of the request.
 Approver = Callable[[ApprovalRequest], Union[Decision, Awaitable[Decision]]]
+#: ``notifier=``: a plain function or a coroutine function of ``(user_id, message)``.
+Notifier = Callable[[str, str], object]
+
+
+class _IncidentKeys(TypedDict):
+    user_id: str
+    case_id: str
+
+
+class Incident(_IncidentKeys, total=False):
+    """One item of ``Responder.run_many(incidents)``: the keyword arguments of ``run()``."""
+
+    alert_group_ids: Sequence[str]
+    initial_alert_details: Any
+    dry_run: bool
 
 
 class Responder:
@@ -36,8 +51,18 @@ class Responder:
     ``wait_for_monitoring``, a run ends at its post-recovery monitoring check with
     ``outcome == "waiting"``; ``resume()`` its state after ``resume_after``.
 
-    An exception raised by ``approver`` or ``on_progress`` stops the run and is re-raised by
-    ``run()``; the saved state resumes it. Cancelling the task is just as safe.
+    ``notifier``, if given, delivers the runbook's user notification (at Recovery): it is called
+    as ``notifier(user_id, message)`` (a plain or coroutine function; returning means
+    delivered). Without it the notification is recorded as not sent ("no notifier configured").
+    To report a failed delivery and let the run go on, raise ``irp.ConnectorError``: the report
+    records the failure.
+
+    Any other exception raised by ``approver``, ``on_progress`` or ``notifier`` stops the run
+    and is re-raised by ``run()``; the saved state resumes it (a notification in flight is sent
+    again). Cancelling the task is just as safe.
+
+    ``Progress`` and ``ApprovalRequest`` carry the ``case_id`` (and the user) they concern, so
+    one set of callbacks serves the concurrent runs of ``run_many()``.
     """
 
     def __init__(
@@ -48,6 +73,7 @@ class Responder:
         policy: Policy | str | Mapping[str, Any] | None = None,
         state_dir: str | os.PathLike[str] | None = None,
         on_progress: Callable[[Progress], object] | None = None,
+        notifier: Notifier | None = None,
         wait_for_monitoring: bool = False,
     ) -> None:
         self._core = ResponderCore(
@@ -56,6 +82,7 @@ class Responder:
             policy=policy,
             state_dir=state_dir,
             on_progress=on_progress,
+            notifier=notifier,
             wait_for_monitoring=wait_for_monitoring,
         )
 
@@ -78,6 +105,22 @@ class Responder:
             initial_alert_details=initial_alert_details,
             dry_run=dry_run,
         )
+
+    async def run_many(self, incidents: Iterable[Incident], *, limit: int = 4) -> list[RunResult | BaseException]:
+        """Runs one incident per item of ``incidents`` (dicts with the keyword arguments of
+        ``run()``), at most ``limit`` at a time, each exactly as ``run()`` runs it: its own
+        state file, and a run that parks at its monitoring check returns ``"waiting"`` and
+        frees its slot.
+
+        Returns one entry per incident, in the order of ``incidents``: its ``RunResult``, or
+        the exception its ``run()`` would have raised (as ``asyncio.gather(...,
+        return_exceptions=True)`` does). Bad input (``TypeError``/``ValueError`` naming
+        ``incidents[i]``), a state file in the way (``irp.ConfigError``), a case id or a user given
+        twice (``ValueError``, the later ones: two open cases of one account would close each
+        other as duplicates) or a callback's exception fail that incident only. A
+        ``limit`` below 1 raises ``ValueError``. Cancelling the task stops every run in
+        flight, each resumable from its state file."""
+        return await self._core.run_many(list(incidents), limit=limit)
 
     async def resume(self, state_json: str) -> RunResult:
         """Continues a run from its saved state; an action that may have run is verified, never
