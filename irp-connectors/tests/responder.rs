@@ -593,6 +593,62 @@ async fn run_many_keeps_at_most_limit_incidents_in_flight_and_finishes_them_all(
     assert_eq!(running.load(Ordering::SeqCst), 0);
 }
 
+/// A SIEM whose first event search takes `slow` (the incident that makes it stalls, as one
+/// waiting for an approval would) and every other one no time.
+struct FirstSearchSlow {
+    inner: MockSiem,
+    first: std::sync::atomic::AtomicBool,
+    slow: StdDuration,
+}
+
+#[async_trait]
+impl Siem for FirstSearchSlow {
+    async fn search_events(
+        &self,
+        q: &EventQuery,
+        c: Option<irp_connectors::Cursor>,
+    ) -> irp_connectors::error::Result<EventPage> {
+        if self.first.swap(false, Ordering::SeqCst) {
+            tokio::time::sleep(self.slow).await;
+        }
+        self.inner.search_events(q, c).await
+    }
+    async fn entity_summary(&self, user: &UserId, window: TimeWindow) -> irp_connectors::error::Result<EntitySummary> {
+        self.inner.entity_summary(user, window).await
+    }
+    async fn health_check(&self) -> irp_connectors::error::Result<Health> {
+        self.inner.health_check().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_many_does_not_hold_back_incidents_behind_a_slow_one() {
+    let w: Shared = Arc::new(Mutex::new(World::new()));
+    let slow = StdDuration::from_secs(3600);
+    let siem = FirstSearchSlow { inner: siem(&w), first: std::sync::atomic::AtomicBool::new(true), slow };
+    let finished: Arc<Mutex<Vec<(String, tokio::time::Instant)>>> = Arc::new(Mutex::new(Vec::new()));
+    let observer = {
+        let finished = finished.clone();
+        move |runbook: &Runbook, p: &Progress<'_>| {
+            if let Progress::RunFinished { .. } = p {
+                let case = runbook.incident().case_id().as_str().to_owned();
+                finished.lock().unwrap().push((case, tokio::time::Instant::now()));
+            }
+        }
+    };
+    let (r, _) = responder(&w, ports_with_siem(&w, Arc::new(siem)));
+    let r = r.with_observer(Arc::new(observer));
+    let start = tokio::time::Instant::now();
+    let runbooks: Vec<Runbook> = (0..5).map(|i| runbook(&r, &format!("case-{i}"), Likelihood::Low)).collect();
+    let results = r.run_many(runbooks, 2).await;
+    let cases: Vec<String> =
+        results.iter().map(|r| r.as_ref().unwrap().runbook.incident().case_id().as_str().to_owned()).collect();
+    assert_eq!(cases, ["case-0", "case-1", "case-2", "case-3", "case-4"], "results keep their order");
+    let finished = finished.lock().unwrap().clone();
+    let early = finished.iter().filter(|(_, at)| *at - start < slow).count();
+    assert_eq!(early, 4, "the other four went through the second slot meanwhile: {finished:?}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn identification_lookups_run_concurrently() {
     let w: Shared = Arc::new(Mutex::new(World::new()));

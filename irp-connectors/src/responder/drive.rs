@@ -167,10 +167,15 @@ impl Responder {
     }
 
     /// Runs every runbook to its end, at most `limit` at a time (at least one). Results come
-    /// back in the order of `runbooks`.
+    /// back in the order of `runbooks`; a slow one (waiting hours for an approval, say) holds a
+    /// slot but does not keep the ones after it from starting as other slots free up.
     pub async fn run_many(&self, runbooks: Vec<Runbook>, limit: usize) -> Vec<Result<Finished, ResponderError>> {
         use futures_util::stream::{self, StreamExt};
-        stream::iter(runbooks.into_iter().map(|r| self.run(r))).buffered(limit.max(1)).collect().await
+        let runs = runbooks.into_iter().enumerate().map(|(i, r)| async move { (i, self.run(r).await) });
+        let mut done: Vec<(usize, Result<Finished, ResponderError>)> =
+            stream::iter(runs).buffer_unordered(limit.max(1)).collect().await;
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, result)| result).collect()
     }
 
     fn save(&self, runbook: &Runbook) -> Result<(), ResponderError> {
