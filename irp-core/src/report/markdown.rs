@@ -529,7 +529,10 @@ pub fn recommendations(view: &RunView<'_>) -> Vec<String> {
         out.push("Finish eradication, then re-enable the account through the runbook (it stays disabled)".to_owned());
     }
     if view.findings.gaps.iter().any(|g| g.role.is_some()) {
-        out.push("Configure and authorise the missing connectors before the next incident".to_owned());
+        out.push(
+            "Configure, authorise or repair the connectors named under runbook feedback before the next incident"
+                .to_owned(),
+        );
     }
     if inc.likelihood().is_some_and(|l| l >= Likelihood::Medium) {
         out.push("Have the user re-register MFA and review their mailbox rules and app consents".to_owned());
@@ -541,7 +544,7 @@ pub fn recommendations(view: &RunView<'_>) -> Vec<String> {
 }
 
 /// The runbook feedback, as plain text lines: comments that needed retries, actions whose
-/// outcome was unknown, failed effects, slow effects and missing connectors.
+/// outcome was unknown, failed effects, slow effects and connector gaps.
 pub fn runbook_feedback(view: &RunView<'_>) -> Vec<String> {
     let mut lines = Vec::new();
     for c in view.comments.iter().filter(|c| !c.errors.is_empty()) {
@@ -569,8 +572,11 @@ pub fn runbook_feedback(view: &RunView<'_>) -> Vec<String> {
     for l in slow_effects(view) {
         lines.push(format!("{} {} took {}", l.id, l.effect, human(l.resolved_at - l.issued_at)));
     }
-    for g in view.findings.gaps.iter().filter(|g| g.role.is_some()) {
-        lines.push(format!("missing connector: {}", g.what));
+    for g in &view.findings.gaps {
+        if let Some(role) = g.role {
+            // A gap is a connector that was missing, not ready, or failed a call: name the role.
+            lines.push(format!("{} connector: {}", role.name(), g.what));
+        }
     }
     lines
 }
