@@ -3,6 +3,13 @@
 //! A thin layer: each module converts Python values into core types (or back) and every error
 //! goes through [`errors`]' single conversion point.
 
+/// The extension's own Rust allocations (events, baselines, JSON text) go through mimalloc, as
+/// the `irp` binary's do: with the system allocator, reading on several threads spends a large
+/// share of its time in malloc/free (docs/PERFORMANCE.md). Python's objects are untouched: the
+/// interpreter allocates those itself, and each side frees only what it allocated.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod abort;
 mod approval;
 mod assess;
