@@ -24,19 +24,6 @@ use irp_core::score::{Assessment, Likelihood};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in the mimalloc v3 header that libmimalloc-sys builds (the crate names
-/// no constant for it): milliseconds before freed pages go back to the OS.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Keeps freed pages for a second instead of mimalloc's 10 ms. Events leave a user's window all
-/// the time; with the default, their pages were returned and faulted back in (zeroed by the
-/// kernel) over and over, a third of a single-threaded run's time (see docs/PERFORMANCE.md).
-fn keep_freed_pages_longer() {
-    // SAFETY: `mi_option_set` stores one integer in mimalloc's option table; any value is valid
-    // for this option, and setting it while allocating is supported.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) }
-}
-
 const EXIT_CODES: &str = "\
 Exit codes:
   0  assessed (whatever the likelihood)
@@ -110,7 +97,6 @@ impl AssessError {
 
 /// Runs `irp assess`.
 pub fn run(args: AssessArgs) -> ExitCode {
-    keep_freed_pages_longer();
     match assess(&args).and_then(|text| write_stdout(&text)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -287,19 +273,5 @@ fn write_stdout(text: &str) -> Result<(), AssessError> {
         // `irp assess ... | head` closing the pipe early is not a failure.
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(AssessError::Output(e)),
         _ => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_purge_delay_option_is_the_one_set() {
-        // SAFETY: reads integers from mimalloc's option table.
-        let get = |option| unsafe { libmimalloc_sys::mi_option_get(option) };
-        // mimalloc's default purge delay is 10 ms (1000 once another test in this process ran
-        // `irp assess`): an option enum that shifted in a new header would show here.
-        assert!(matches!(get(super::MI_OPTION_PURGE_DELAY), 10 | 1000));
-        super::keep_freed_pages_longer();
-        assert_eq!(get(super::MI_OPTION_PURGE_DELAY), 1000);
     }
 }
