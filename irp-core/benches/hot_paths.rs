@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the hot paths of `irp assess`: parsing per vendor format, framing,
-//! the single-user prefilter, each detector, the baseline and scoring.
+//! the single-user prefilter, each detector, the baseline and scoring, and the streaming
+//! assessor end to end (one pass and the parallel reader).
 //!
 //! `cargo bench -p irp-core --bench hot_paths` (the end-to-end comparison is `scripts/bench`).
 //! Inputs are the repository's scenarios and vendor samples, so the numbers track real shapes.
@@ -14,6 +15,11 @@ use irp_core::detect::{self, Baseline, Population, UserContext};
 use irp_core::evidence::{Event, Format, RecordReader, UserFilter, UserId};
 use irp_core::policy::Policy;
 use irp_core::score;
+
+/// The allocator the `irp` binary and the Python extension use, so that the numbers are theirs
+/// (with the system allocator, the parallel reader is slower than one pass: allocator contention).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn repo_file(path: &str) -> Vec<u8> {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
@@ -160,5 +166,46 @@ fn detection(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parsing, detection);
+/// A month of Okta sign-ins by 200 users in time order, NDJSON: enough that every user's
+/// look-back is folded while the stream goes by.
+fn month_of_signins() -> String {
+    let mut out = String::new();
+    for i in 0..40_000u32 {
+        let minute = i; // one event a minute, all users interleaved
+        let (day, hour, min) = (1 + minute / 1440 % 28, minute / 60 % 24, minute % 60);
+        let user = i % 200;
+        let result = if i % 13 == 0 { "FAILURE" } else { "SUCCESS" };
+        out.push_str(&format!(
+            r#"{{"uuid":"e{i}","published":"2024-05-{day:02}T{hour:02}:{min:02}:00.000Z","eventType":"user.session.start","actor":{{"id":"00u{user}","alternateId":"user{user}@example.com","type":"User"}},"outcome":{{"result":"{result}"}},"client":{{"ipAddress":"198.51.{}.{}","userAgent":{{"rawUserAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"}},"geographicalContext":{{"city":"Boston","country":"United States","geolocation":{{"lat":42.36,"lon":-71.06}}}}}},"securityContext":{{"asNumber":7922,"asOrg":"comcast"}}}}"#,
+            user % 250,
+            user % 200
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+fn streaming(c: &mut Criterion) {
+    let input = month_of_signins();
+    let mut group = c.benchmark_group("assess_stream");
+    group.throughput(Throughput::Bytes(input.len() as u64));
+    group.sample_size(20);
+    group.bench_function("one_pass", |b| {
+        b.iter(|| {
+            let mut a = Assessor::new(Policy::default());
+            a.push_source("bench", black_box(input.as_bytes()), Format::Auto).ok();
+            a.finish().len()
+        })
+    });
+    group.bench_function("parallel_2", |b| {
+        b.iter(|| {
+            let mut a = Assessor::new(Policy::default());
+            a.push_source_parallel("bench", black_box(input.as_bytes()), Format::Auto, 2).ok();
+            a.finish_parallel(2).len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parsing, detection, streaming);
 criterion_main!(benches);
