@@ -28,8 +28,10 @@ pub(crate) struct UserHistory {
     /// Keys of the folded events ([`event_key`]).
     folded: HashSet<u64, BuildHasherDefault<PremixedKey>>,
     latest: Option<DateTime<Utc>>,
-    /// Events at or after `latest - window` when they came, in arrival order.
-    recent: VecDeque<Event>,
+    /// Events at or after `latest - window` when they came, in arrival order. Boxed: an `Event`
+    /// is 528 bytes inline, and a deque of them grown by doubling held up to half of that unused
+    /// per user (boxing took the benchmark's peak from 390 to 280 MiB).
+    recent: VecDeque<Box<Event>>,
     full_sweep_at: usize,
     /// The source being read when this history last changed (for the assessor's rollback).
     pub(crate) epoch: u64,
@@ -53,7 +55,7 @@ impl UserHistory {
             self.fold(&event);
             return;
         }
-        self.recent.push_back(event);
+        self.recent.push_back(Box::new(event));
         self.sweep(window);
     }
 
@@ -62,7 +64,7 @@ impl UserHistory {
     pub fn push_deferred(&mut self, event: Event) {
         let latest = self.latest.map_or(event.time, |l| l.max(event.time));
         self.latest = Some(latest);
-        self.recent.push_back(event);
+        self.recent.push_back(Box::new(event));
     }
 
     /// True when a [`UserHistory::sweep`] would fold something now.
@@ -121,7 +123,7 @@ impl UserHistory {
         if let Some(latest) = self.latest {
             self.sweep_all(window_start(latest, window));
         }
-        let mut events = Vec::from(self.recent);
+        let mut events: Vec<Event> = self.recent.into_iter().map(|e| *e).collect();
         events.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         // The same export read twice, or overlapping pages, must not double-count. Folded events
         // are older than every kept one, so they cannot duplicate them.
