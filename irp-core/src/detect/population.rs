@@ -43,6 +43,19 @@ struct IpFacts {
     succeeded: Vec<u64>,
 }
 
+impl IpFacts {
+    /// Widens the user's span of failures from this IP to cover `span`, or remembers the user
+    /// while there is room.
+    fn add_failure(&mut self, span: FailSpan) {
+        if let Some(known) = self.failed.iter_mut().find(|s| s.user == span.user) {
+            known.first = known.first.min(span.first);
+            known.last = known.last.max(span.last);
+        } else if self.failed.len() < USERS_PER_KEY_CAP {
+            self.failed.push(span);
+        }
+    }
+}
+
 fn insert_capped(set: &mut Vec<u64>, key: u64, cap: usize) {
     if set.len() < cap && !set.contains(&key) {
         set.push(key);
@@ -72,13 +85,8 @@ impl Population {
         let Some(ip) = event.network.ip.map(|ip| ip.to_canonical()) else { return };
         let key = user_key(&event.user);
         if event.outcome.is_failure() {
-            let facts = self.ips.entry(ip).or_default();
-            if let Some(span) = facts.failed.iter_mut().find(|s| s.user == key) {
-                span.first = span.first.min(event.time);
-                span.last = span.last.max(event.time);
-            } else if facts.failed.len() < USERS_PER_KEY_CAP {
-                facts.failed.push(FailSpan { user: key, first: event.time, last: event.time });
-            }
+            let span = FailSpan { user: key, first: event.time, last: event.time };
+            self.ips.entry(ip).or_default().add_failure(span);
         } else if event.outcome.is_success() {
             insert_capped(&mut self.ips.entry(ip).or_default().succeeded, key, USERS_PER_KEY_CAP);
             insert_capped(self.prefixes.entry(IpPrefix::of(ip)).or_default(), key, SHARED_USERS_CAP);
@@ -95,14 +103,7 @@ impl Population {
         self.observed += other.observed;
         for (ip, theirs) in other.ips {
             let mine = self.ips.entry(ip).or_default();
-            for span in theirs.failed {
-                if let Some(known) = mine.failed.iter_mut().find(|s| s.user == span.user) {
-                    known.first = known.first.min(span.first);
-                    known.last = known.last.max(span.last);
-                } else if mine.failed.len() < USERS_PER_KEY_CAP {
-                    mine.failed.push(span);
-                }
-            }
+            theirs.failed.into_iter().for_each(|span| mine.add_failure(span));
             for user in theirs.succeeded {
                 insert_capped(&mut mine.succeeded, user, USERS_PER_KEY_CAP);
             }
