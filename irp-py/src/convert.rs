@@ -1,14 +1,14 @@
 //! Conversions between Python objects and JSON / time values.
 //!
-//! Vendor records handed over as Python dicts are turned into `serde_json::Value` here and then
-//! read by exactly the same parser as a file, so a dict and its JSON line always give the same event.
+//! Vendor records handed over as Python dicts are written as JSON text here and then read by
+//! exactly the same parser as a file, so a dict and its JSON line always give the same event.
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyMapping, PySequence, PyString, PyTuple,
 };
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 use crate::errors::{PyIrpErr, PyIrpResult};
 
@@ -17,95 +17,19 @@ const MAX_DEPTH: usize = 128;
 
 /// Converts a JSON-like Python object (dict, list, str, int, float, bool, None, aware datetime)
 /// into a JSON value. `path` names the value in error messages (`events[3].client`).
+///
+/// One traversal serves both conversions: the object is written as JSON text
+/// ([`write_py_json`]) and read back, so a `Value` and a record's JSON line always agree.
 pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &mut String) -> PyIrpResult<Value> {
-    to_json_at(obj, path, 0)
+    let mut text = Vec::new();
+    write_py_json(obj, path, &mut text)?;
+    serde_json::from_slice(&text)
+        .map_err(|e| PyIrpErr::Internal(format!("{path}: written JSON does not read back: {e}")))
 }
 
-fn to_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyIrpResult<Value> {
-    if depth > MAX_DEPTH {
-        return Err(PyIrpErr::Value(format!("{path}: nested more than {MAX_DEPTH} levels deep (a cycle?)")));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    // bool before int: Python's bool is a subclass of int.
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::from(i));
-        }
-        if let Ok(u) = obj.extract::<u64>() {
-            return Ok(Value::from(u));
-        }
-        return Err(PyIrpErr::Value(format!("{path}: integer out of the 64-bit range")));
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Number::from_f64(f.value())
-            .map(Value::Number)
-            .ok_or_else(|| PyIrpErr::Value(format!("{path}: {} has no JSON representation", f.value())));
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
-    }
-    // datetime before date: datetime is a subclass of date.
-    if obj.is_instance_of::<PyDateTime>() {
-        let time = aware_datetime(obj, path)?;
-        return Ok(Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
-    }
-    if obj.is_instance_of::<PyDate>() {
-        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
-    }
-    if let Ok(dict) = obj.cast::<PyDict>() {
-        return mapping_to_json(dict.iter(), path, depth);
-    }
-    if let Ok(mapping) = obj.cast::<PyMapping>() {
-        let items = mapping.items()?;
-        let mut pairs = Vec::with_capacity(items.len());
-        for item in items.iter() {
-            pairs.push(item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?);
-        }
-        return mapping_to_json(pairs.into_iter(), path, depth);
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let seq = obj.cast::<PySequence>()?;
-        let mut out = Vec::with_capacity(seq.len()?);
-        for (i, item) in seq.try_iter()?.enumerate() {
-            let len = path.len();
-            path.push_str(&format!("[{i}]"));
-            out.push(to_json_at(&item?, path, depth + 1)?);
-            path.truncate(len);
-        }
-        return Ok(Value::Array(out));
-    }
-    Err(PyIrpErr::Type(format!(
-        "{path}: cannot convert a `{}` to JSON (expected dict, list, str, int, float, bool, None or datetime)",
-        obj.get_type().name()?
-    )))
-}
-
-fn mapping_to_json<'py>(
-    items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
-    path: &mut String,
-    depth: usize,
-) -> PyIrpResult<Value> {
-    let mut out = Map::new();
-    for (key, value) in items {
-        let key = dict_key(&key, path)?.into_owned();
-        let len = path.len();
-        path.push('.');
-        path.push_str(&key);
-        let value = to_json_at(&value, path, depth + 1)?;
-        path.truncate(len);
-        out.insert(key, value);
-    }
-    Ok(Value::Object(out))
-}
-
-/// Writes a JSON-like Python object as JSON text, with exactly the conversions and errors of
-/// [`py_to_json`] (keys keep the dict's order). Records handed over as dicts take this path:
-/// building a `Value` first and serialising it was two thirds of `irp.assess(list)`.
+/// Writes a JSON-like Python object as JSON text (keys keep the dict's order). Records handed
+/// over as dicts take this path straight to the parser: building a `Value` first and
+/// serialising it was two thirds of `irp.assess(list)`.
 pub fn write_py_json(obj: &Bound<'_, PyAny>, path: &mut String, out: &mut Vec<u8>) -> PyIrpResult<()> {
     write_json_at(obj, path, 0, out)
 }
@@ -118,22 +42,7 @@ fn write_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize, out: &
         return write_str(&s.to_cow()?, out);
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
-        out.push(b'{');
-        for (i, (key, value)) in dict.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            let key = dict_key(&key, path)?;
-            write_str(&key, out)?;
-            out.push(b':');
-            let len = path.len();
-            path.push('.');
-            path.push_str(&key);
-            write_json_at(&value, path, depth + 1, out)?;
-            path.truncate(len);
-        }
-        out.push(b'}');
-        return Ok(());
+        return write_object(dict.iter(), path, depth, out);
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let seq = obj.cast::<PySequence>()?;
@@ -150,9 +59,80 @@ fn write_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize, out: &
         out.push(b']');
         return Ok(());
     }
-    // Everything else (scalars, datetimes, other mappings) converts as `py_to_json` does.
-    let value = to_json_at(obj, path, depth)?;
-    serde_json::to_writer(out, &value).map_err(|e| PyIrpErr::Internal(format!("{path}: not serialisable: {e}")))
+    if let Some(value) = scalar_to_json(obj, path)? {
+        return serde_json::to_writer(out, &value)
+            .map_err(|e| PyIrpErr::Internal(format!("{path}: not serialisable: {e}")));
+    }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        let items = mapping.items()?;
+        let mut pairs = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            pairs.push(item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?);
+        }
+        return write_object(pairs.into_iter(), path, depth, out);
+    }
+    Err(PyIrpErr::Type(format!(
+        "{path}: cannot convert a `{}` to JSON (expected dict, list, str, int, float, bool, None or datetime)",
+        obj.get_type().name()?
+    )))
+}
+
+/// None, a bool, an int, a float, a datetime or a date as a JSON value; `None` for anything else.
+fn scalar_to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyIrpResult<Option<Value>> {
+    if obj.is_none() {
+        return Ok(Some(Value::Null));
+    }
+    // bool before int: Python's bool is a subclass of int.
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Some(Value::Bool(b.is_true())));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Some(Value::from(i)));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Some(Value::from(u)));
+        }
+        return Err(PyIrpErr::Value(format!("{path}: integer out of the 64-bit range")));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(|n| Some(Value::Number(n)))
+            .ok_or_else(|| PyIrpErr::Value(format!("{path}: {} has no JSON representation", f.value())));
+    }
+    // datetime before date: datetime is a subclass of date.
+    if obj.is_instance_of::<PyDateTime>() {
+        let time = aware_datetime(obj, path)?;
+        return Ok(Some(Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true))));
+    }
+    if obj.is_instance_of::<PyDate>() {
+        return Ok(Some(Value::String(obj.call_method0("isoformat")?.extract()?)));
+    }
+    Ok(None)
+}
+
+fn write_object<'py>(
+    items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    path: &mut String,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> PyIrpResult<()> {
+    out.push(b'{');
+    for (i, (key, value)) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let key = dict_key(&key, path)?;
+        write_str(&key, out)?;
+        out.push(b':');
+        let len = path.len();
+        path.push('.');
+        path.push_str(&key);
+        write_json_at(&value, path, depth + 1, out)?;
+        path.truncate(len);
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 fn write_str(s: &str, out: &mut Vec<u8>) -> PyIrpResult<()> {
