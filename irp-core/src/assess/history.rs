@@ -49,9 +49,7 @@ pub(crate) struct Finished {
 impl UserHistory {
     /// Takes one event (any order).
     pub fn push(&mut self, event: Event, window: Duration) {
-        let latest = self.latest.map_or(event.time, |l| l.max(event.time));
-        self.latest = Some(latest);
-        if event.time < window_start(latest, window) {
+        if event.time < window_start(self.note_time(event.time), window) {
             self.fold(&event);
             return;
         }
@@ -62,9 +60,15 @@ impl UserHistory {
     /// Takes one event without folding anything now: [`UserHistory::sweep`] does it later,
     /// possibly on another thread, once [`UserHistory::sweep_due`].
     pub fn push_deferred(&mut self, event: Event) {
-        let latest = self.latest.map_or(event.time, |l| l.max(event.time));
-        self.latest = Some(latest);
+        self.note_time(event.time);
         self.recent.push_back(Box::new(event));
+    }
+
+    /// Moves the latest time seen forward to `time` if it is later; returns the latest.
+    fn note_time(&mut self, time: DateTime<Utc>) -> DateTime<Utc> {
+        let latest = self.latest.map_or(time, |l| l.max(time));
+        self.latest = Some(latest);
+        latest
     }
 
     /// True when a [`UserHistory::sweep`] would fold something now.
@@ -79,7 +83,7 @@ impl UserHistory {
         self.lookback.absorb(other.lookback);
         self.folded.extend(other.folded);
         if let Some(t) = other.latest {
-            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+            self.note_time(t);
         }
         self.recent.extend(other.recent);
         self.sweep(window);

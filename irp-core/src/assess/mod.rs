@@ -495,7 +495,7 @@ mod tests {
         out
     }
 
-    fn contract(results: &[Assessment]) -> Vec<String> {
+    pub(super) fn contract(results: &[Assessment]) -> Vec<String> {
         results.iter().map(Assessment::to_contract_json).collect()
     }
 

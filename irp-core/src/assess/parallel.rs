@@ -223,8 +223,8 @@ fn next_chunk<R: BufRead>(input: &mut R, carry: &mut Vec<u8>, mut buf: Vec<u8>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assess::tests::contract;
     use crate::policy::Policy;
-    use crate::score::Assessment;
 
     /// Several chunks' worth of NDJSON over a month and 40 users, some records skipped.
     fn month(lines: usize) -> String {
@@ -246,10 +246,6 @@ mod tests {
             out.push('\n');
         }
         out
-    }
-
-    fn contract(results: &[Assessment]) -> Vec<String> {
-        results.iter().map(Assessment::to_contract_json).collect()
     }
 
     #[test]
