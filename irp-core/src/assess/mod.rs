@@ -22,7 +22,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use self::history::{Finished, UserHistory};
 use crate::detect::{self, Population, UserContext};
-use crate::evidence::{Event, EventKind, EvidenceError, Format, Outcome, ReadStats, RecordReader, UserFilter, UserId};
+use crate::evidence::{Event, EventKind, EvidenceError, Format, ReadStats, RecordReader, UserFilter, UserId};
 use crate::policy::Policy;
 use crate::score::{self, Assessment};
 
@@ -74,14 +74,10 @@ struct ShardStream {
     counted: u64,
 }
 
-/// The part of an event [`Population::observe`] reads.
+/// The part of a sign-in [`Population::observe`] reads.
 fn stripped(event: &Event) -> Event {
-    let outcome = Outcome { result: event.outcome.result, reason: None };
-    let mut e = Event::new(String::new(), event.time, "", EventKind::Login, outcome);
-    e.user = event.user.clone();
-    e.network.ip = event.network.ip;
-    e.network.asn = event.network.asn;
-    e
+    let (ip, asn) = (event.network.ip, event.network.asn);
+    Event::tenant_fact(event.time, event.user.clone(), EventKind::Login, event.outcome.result, ip, asn)
 }
 
 /// How many skipped-record warnings are kept (the count in [`ReadStats::skipped`] is exact).

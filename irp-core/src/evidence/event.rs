@@ -477,6 +477,24 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event reduced to what the tenant-wide facts read (`Population::observe`): time, user,
+    /// kind, result, IP and AS number. Other users' events take this form when only one user is
+    /// assessed, so that nothing else is built or kept for them.
+    pub(crate) fn tenant_fact(
+        time: DateTime<Utc>,
+        user: UserId,
+        kind: EventKind,
+        result: OutcomeResult,
+        ip: Option<IpAddr>,
+        asn: Option<u32>,
+    ) -> Self {
+        let mut e = Event::new(String::new(), time, "", kind, Outcome { result, reason: None });
+        e.user = user;
+        e.network.ip = ip;
+        e.network.asn = asn;
+        e
+    }
+
     /// A minimal event: handy for tests and for connectors that build events themselves.
     pub fn new(id: impl Into<String>, time: DateTime<Utc>, user: &str, kind: EventKind, outcome: Outcome) -> Self {
         Event {

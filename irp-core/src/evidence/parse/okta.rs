@@ -274,12 +274,7 @@ pub(super) fn build_for(f: &Fields<'_>, only: Option<&UserId>) -> Option<Event> 
     if let Some(only) = only {
         let user = UserId::new(user);
         if user != *only {
-            let outcome = Outcome { result: outcome.result, reason: None };
-            let mut reduced = Event::new(String::new(), f.time, "", kind, outcome);
-            reduced.user = user;
-            reduced.network.ip = client_ip(f).0;
-            reduced.network.asn = as_number(f);
-            return Some(reduced);
+            return Some(Event::tenant_fact(f.time, user, kind, outcome.result, client_ip(f).0, as_number(f)));
         }
     }
 
