@@ -11,42 +11,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 
-/// One request as the double received it.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    pub method: String,
-    /// Path as sent (percent-encoded), without the query.
-    pub path: String,
-    /// Decoded query pairs, in order.
-    pub query: Vec<(String, String)>,
-    /// Header names lower-cased, in order.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-    pub fn header_count(&self, name: &str) -> usize {
-        self.headers.iter().filter(|(k, _)| k == name).count()
-    }
-    pub fn query(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).expect("request body is JSON")
-    }
-    /// `METHOD path?k=v&...` with decoded values, for compact exact assertions.
-    pub fn line(&self) -> String {
-        let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if q.is_empty() {
-            format!("{} {}", self.method, self.path)
-        } else {
-            format!("{} {}?{}", self.method, self.path, q.join("&"))
-        }
-    }
-}
+pub use wire::Recorded;
 
 /// A scripted answer.
 #[derive(Clone, Debug)]
@@ -172,11 +137,10 @@ impl Double {
     }
 
     async fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
-        let Some(inc) = wire::read(&mut stream).await? else { return Ok(()) };
-        let req =
-            Recorded { method: inc.method, path: inc.path, query: inc.query, headers: inc.headers, body: inc.body };
-        self.requests.lock().unwrap().push(req.clone());
+        let Some(mut req) = wire::read(&mut stream).await? else { return Ok(()) };
         let reply = self.answer(&req);
+        req.status = reply.status;
+        self.requests.lock().unwrap().push(req);
         if let Some(d) = reply.delay {
             tokio::time::sleep(d).await;
         }
