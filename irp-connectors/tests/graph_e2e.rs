@@ -8,13 +8,12 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use irp_connectors::embedded::{NewCase, SqliteCaseStore};
 use irp_connectors::graph::{Graph, GraphConfig};
 use irp_connectors::http::{HttpDeps, RecordingSleeper, SecretSource};
-use irp_connectors::responder::{ApprovalRequest, FnApprover, Ports, Responder, Waiter};
-use irp_connectors::{Clock, ManualClock, Soar};
+use irp_connectors::responder::{ApprovalRequest, FnApprover, Ports, Responder};
+use irp_connectors::{ManualClock, Soar};
 use irp_core::action::{ActionStatus, CallStyle};
 use irp_core::approval::{Approval, ApprovalResponse};
 use irp_core::evidence::UserId;
@@ -229,18 +228,6 @@ impl Tenant {
     }
 }
 
-/// Scheduled effects are due at once: the manual clock jumps (and the cached token expires).
-struct Jump(Arc<ManualClock>);
-
-#[async_trait]
-impl Waiter for Jump {
-    async fn wait_until(&self, at: DateTime<Utc>) {
-        if at > self.0.now() {
-            self.0.set(at);
-        }
-    }
-}
-
 fn approve_all(request: &ApprovalRequest<'_>) -> ApprovalResponse {
     let actions = request.pending.iter().map(|p| p.action);
     ApprovalResponse {
@@ -297,8 +284,7 @@ async fn run(reset_permitted: bool, forwarding_checked: bool) -> Run {
     let ports = Ports::new(Arc::new(graph.audit_log()), store.clone(), graph.clone(), graph.clone())
         .with_call_style(CallStyle::Graph)
         .with_absent_persistence(absent);
-    let responder = Responder::new(ports, Arc::new(FnApprover(approve_all)), clock.clone())
-        .with_waiter(Arc::new(Jump(clock.clone())));
+    let responder = Responder::new(ports, Arc::new(FnApprover(approve_all)), clock.clone()).with_waiter(clock.clone());
     let inputs = IncidentInputs {
         user_id: UserId::new(UPN),
         case_id: CaseId(CASE.into()),

@@ -9,12 +9,12 @@ use std::time::Duration as StdDuration;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use irp_connectors::responder::{
-    ApprovalRequest, Checkpoint, CheckpointError, Finished, FnApprover, Notifier, Ports, Progress, Responder, Waiter,
+    ApprovalRequest, Checkpoint, CheckpointError, Finished, FnApprover, Notifier, Ports, Progress, Responder,
 };
 use irp_connectors::{
-    AccountStatus, Case, Clock, CommentId, ConnectorError, DirectoryUser, EntitySummary, ErrorKind, EventPage,
-    EventQuery, Health, InboxRule, JournalEntry, JournalStatus, ManualClock, MockIdentityProvider, MockMailbox,
-    MockSiem, MockSoar, Siem, TimeWindow,
+    AccountStatus, Case, CommentId, ConnectorError, DirectoryUser, EntitySummary, ErrorKind, EventPage, EventQuery,
+    Health, InboxRule, JournalEntry, JournalStatus, ManualClock, MockIdentityProvider, MockMailbox, MockSiem, MockSoar,
+    Siem, TimeWindow,
 };
 use irp_core::action::ActionStatus;
 use irp_core::approval::{Approval, ApprovalResponse, Refusal};
@@ -238,18 +238,6 @@ impl Notifier for Outbox {
     }
 }
 
-/// Scheduled effects are due at once: the manual clock jumps.
-struct Jump(Arc<ManualClock>);
-
-#[async_trait]
-impl Waiter for Jump {
-    async fn wait_until(&self, at: DateTime<Utc>) {
-        if at > self.0.now() {
-            self.0.set(at);
-        }
-    }
-}
-
 fn ports(w: &Shared) -> Ports {
     ports_with_siem(w, Arc::new(siem(w)))
 }
@@ -274,8 +262,7 @@ fn approve_all(request: &ApprovalRequest<'_>) -> ApprovalResponse {
 
 fn responder(w: &Shared, ports: Ports) -> (Responder, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(t0()));
-    let r = Responder::new(ports, Arc::new(FnApprover(approve_all)), clock.clone())
-        .with_waiter(Arc::new(Jump(clock.clone())));
+    let r = Responder::new(ports, Arc::new(FnApprover(approve_all)), clock.clone()).with_waiter(clock.clone());
     let _ = w;
     (r, clock)
 }
@@ -443,7 +430,7 @@ async fn refused_approval_executes_nothing() {
             reason: "not without talking to alice".into(),
         }],
     };
-    let r = Responder::new(ports(&w), Arc::new(FnApprover(refuse)), clock.clone()).with_waiter(Arc::new(Jump(clock)));
+    let r = Responder::new(ports(&w), Arc::new(FnApprover(refuse)), clock.clone()).with_waiter(clock);
     let done = r.run(runbook(&r, CASE, Likelihood::High)).await.unwrap();
     let w = w.lock().unwrap();
     assert!(!w.log.iter().any(|l| l.starts_with("idp.") || l.starts_with("mailbox.")), "{:#?}", w.log);
@@ -724,7 +711,7 @@ async fn an_action_already_in_its_post_state_sends_no_call_and_is_verified() {
     let w: Shared = Arc::new(Mutex::new(World::new()));
     let clock = Arc::new(ManualClock::new(t0()));
     let r = Responder::new(ports(&w), Arc::new(ApproveWhileRuleVanishes(w.clone())), clock.clone())
-        .with_waiter(Arc::new(Jump(clock.clone())));
+        .with_waiter(clock.clone());
     let done = r.run(runbook(&r, CASE, Likelihood::High)).await.unwrap();
     assert_eq!(statuses(&done)["delete_inbox_rule"], ActionStatus::Verified);
     let w = w.lock().unwrap();

@@ -172,7 +172,7 @@ fn run_inner(args: &DemoArgs, shared: &SharedConsole) -> Result<(), Failure> {
             .await?
             .with_notifier(outbox.clone());
         let responder = Responder::new(ports, Arc::new(approver), clock.shared())
-            .with_waiter(Arc::new(clock.clone()))
+            .with_waiter(clock.waiter())
             .with_observer(Arc::new(
                 Narration::new(shared.clone())
                     .after_effect({

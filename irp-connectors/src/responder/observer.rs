@@ -12,7 +12,7 @@ use irp_core::phase::Phase;
 use irp_core::runbook::{Effect, EffectOutcome, RunSummary, Runbook};
 
 use super::error::CheckpointError;
-use crate::clock::Clock;
+use crate::clock::{Clock, ManualClock};
 
 /// What just happened in a run.
 #[derive(Clone, Copy, Debug)]
@@ -122,6 +122,17 @@ pub struct SleepUntil(pub Arc<dyn Clock>);
 impl std::fmt::Debug for SleepUntil {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SleepUntil")
+    }
+}
+
+/// On a [`ManualClock`] a scheduled effect is due at once: the clock jumps to it (never back).
+/// Tests, replays and `irp demo` use it so that a 72-hour monitoring wait takes no time.
+#[async_trait]
+impl Waiter for ManualClock {
+    async fn wait_until(&self, at: DateTime<Utc>) {
+        if at > self.now() {
+            self.set(at);
+        }
     }
 }
 
