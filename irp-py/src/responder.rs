@@ -16,12 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use futures_util::stream::{self, StreamExt};
 use irp_connectors::config::{ConfigError, ConfigFile, LoadedConfig, SoarConfig};
 use irp_connectors::embedded::SqliteCaseStore;
 use irp_connectors::responder::{
-    file_stem, write_atomically, Checkpoint, CheckpointError, Observer, Parking, Ports, Progress, Responder,
-    SleepUntil, StateFiles, Waiter,
+    file_stem, in_order_at_most, write_atomically, Checkpoint, CheckpointError, Observer, Parking, Ports, Progress,
+    Responder, SleepUntil, StateFiles, Waiter,
 };
 use irp_connectors::{CaseId, Clock, Finished, SystemClock};
 use irp_core::evidence::UserId;
@@ -609,23 +608,21 @@ impl PyResponder {
             })
             .collect();
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            // Unordered, so that an incident waiting long for its approver does not hold back
-            // the start of the next one; the index puts the results back in input order.
-            let mut results: Vec<(usize, PyIrpResult<PyRunResult>)> =
-                stream::iter(runs.into_iter().enumerate().map(|(index, run)| async move {
+            // An incident waiting long for its approver does not hold back the start of the next.
+            let results = in_order_at_most(
+                runs.into_iter().map(|run| async move {
                     match run {
-                        Ok((job, start)) => (index, job.drive(start).await),
-                        Err(err) => (index, Err(err)),
+                        Ok((job, start)) => job.drive(start).await,
+                        Err(err) => Err(err),
                     }
-                }))
-                .buffer_unordered(limit)
-                .collect()
-                .await;
-            results.sort_by_key(|(index, _)| *index);
+                }),
+                limit,
+            )
+            .await;
             Python::attach(|py| {
                 let items = results
                     .into_iter()
-                    .map(|(_, result)| match result {
+                    .map(|result| match result {
                         Ok(result) => Ok(Py::new(py, result)?.into_any()),
                         Err(err) => Ok(PyErr::from(err).into_value(py).into_any()),
                     })

@@ -69,6 +69,20 @@ fn read_only(kind: &EffectKind) -> bool {
 #[derive(Default)]
 struct Phases(Option<Phase>);
 
+/// Drives `futures` with at most `limit` (at least one) in flight, starting the next as soon as
+/// any finishes, and returns their outputs in the order of `futures`: a slow one holds a slot,
+/// never the start of the ones after it.
+pub async fn in_order_at_most<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+    limit: usize,
+) -> Vec<F::Output> {
+    use futures_util::stream::{self, StreamExt};
+    let indexed = futures.into_iter().enumerate().map(|(i, f)| async move { (i, f.await) });
+    let mut done: Vec<(usize, F::Output)> = stream::iter(indexed).buffer_unordered(limit.max(1)).collect().await;
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, output)| output).collect()
+}
+
 impl Responder {
     /// A responder over `ports`, asking `approver`, reading time from `clock`. It waits for
     /// scheduled effects by sleeping until `clock` reaches them, narrates to nobody and saves no
@@ -170,12 +184,7 @@ impl Responder {
     /// back in the order of `runbooks`; a slow one (waiting hours for an approval, say) holds a
     /// slot but does not keep the ones after it from starting as other slots free up.
     pub async fn run_many(&self, runbooks: Vec<Runbook>, limit: usize) -> Vec<Result<Finished, ResponderError>> {
-        use futures_util::stream::{self, StreamExt};
-        let runs = runbooks.into_iter().enumerate().map(|(i, r)| async move { (i, self.run(r).await) });
-        let mut done: Vec<(usize, Result<Finished, ResponderError>)> =
-            stream::iter(runs).buffer_unordered(limit.max(1)).collect().await;
-        done.sort_by_key(|(i, _)| *i);
-        done.into_iter().map(|(_, result)| result).collect()
+        in_order_at_most(runbooks.into_iter().map(|r| self.run(r)), limit).await
     }
 
     fn save(&self, runbook: &Runbook) -> Result<(), ResponderError> {

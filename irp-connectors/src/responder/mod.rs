@@ -40,7 +40,7 @@ mod ports;
 mod state_files;
 
 pub use approver::{ApprovalRequest, Approver, FnApprover, PendingApproval};
-pub use drive::{Finished, Responder};
+pub use drive::{in_order_at_most, Finished, Responder};
 pub use error::{ApproverError, CheckpointError, ResponderError};
 pub use observer::{Checkpoint, Observer, Progress, Silent, SleepUntil, Waiter};
 pub use ports::{Notifier, Ports};
