@@ -2,10 +2,10 @@
 //! are read without the interpreter.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor};
+use std::io::{BufRead, Cursor};
 use std::path::PathBuf;
 
-use flate2::bufread::MultiGzDecoder;
+use irp_connectors::embedded::ExportReader;
 use irp_core::evidence::{Event, Format, RecordReader};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMapping, PyString, PyTuple};
@@ -18,8 +18,6 @@ use crate::errors::{PyIrpErr, PyIrpResult};
 const RECORDS_SOURCE: &str = "<records>";
 /// Source name used in errors for evidence passed as bytes.
 const BYTES_SOURCE: &str = "<bytes>";
-/// The two bytes every gzip member starts with.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Evidence, owned, ready to be read without the interpreter.
 pub enum Evidence {
@@ -42,11 +40,16 @@ impl Evidence {
                 for path in paths {
                     let name = path.display().to_string();
                     let file = File::open(&path).map_err(|error| PyIrpErr::Io { path: name.clone(), error })?;
-                    read(&name, maybe_gunzip(BufReader::with_capacity(READ_BUFFER, file)))?;
+                    let input = ExportReader::new(file).map_err(|error| PyIrpErr::Io { path: name.clone(), error })?;
+                    read(&name, Box::new(input))?;
                 }
                 Ok(())
             }
-            Evidence::Bytes(bytes) => read(BYTES_SOURCE, maybe_gunzip(Cursor::new(bytes))),
+            Evidence::Bytes(bytes) => {
+                let input = ExportReader::new(Cursor::new(bytes))
+                    .map_err(|error| PyIrpErr::Io { path: BYTES_SOURCE.to_owned(), error })?;
+                read(BYTES_SOURCE, Box::new(input))
+            }
             Evidence::Records(ndjson) => read(RECORDS_SOURCE, Box::new(Cursor::new(ndjson))),
         }
     }
@@ -68,22 +71,6 @@ impl Evidence {
 pub fn format_arg(format: &str) -> PyIrpResult<Format> {
     Format::from_name(&format.to_ascii_lowercase())
         .ok_or_else(|| PyIrpErr::Value(format!("unknown format `{format}` (auto, okta, entra, o365, workspace, udm)")))
-}
-
-/// Read buffer for files and decompressed streams, as the `irp` binary uses: a record that
-/// straddles the end of the buffer leaves the one-line fast path, so 8 KiB (the default) sent
-/// about a fifth of 1.7 KB Okta records down the byte-by-byte framer.
-const READ_BUFFER: usize = 256 * 1024;
-
-/// Decompresses gzip input, recognised by its magic bytes rather than a file name so that
-/// `.gz` files, renamed files and compressed bytes all work.
-fn maybe_gunzip<'a, R: BufRead + 'a>(mut input: R) -> Box<dyn BufRead + 'a> {
-    let is_gzip = input.fill_buf().map(|head| head.starts_with(&GZIP_MAGIC)).unwrap_or(false);
-    if is_gzip {
-        Box::new(BufReader::with_capacity(READ_BUFFER, MultiGzDecoder::new(input)))
-    } else {
-        Box::new(input)
-    }
 }
 
 /// Classifies the `events=` argument and copies it into owned Rust data.
@@ -138,32 +125,4 @@ fn ndjson<'py>(records: impl IntoIterator<Item = PyResult<Bound<'py, PyAny>>>) -
         out.push(b'\n');
     }
     Ok(out)
-}
-
-/// Reads everything of a `Read` into memory; used by tests of the gzip sniffing.
-#[cfg(test)]
-fn read_all(mut input: impl std::io::Read) -> Vec<u8> {
-    let mut out = Vec::new();
-    input.read_to_end(&mut out).unwrap();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use flate2::write::GzEncoder;
-    use flate2::Compression;
-
-    use super::*;
-
-    #[test]
-    fn gzip_is_recognised_by_content() {
-        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-        enc.write_all(b"{\"a\":1}\n").unwrap();
-        let gz = enc.finish().unwrap();
-        assert_eq!(read_all(maybe_gunzip(Cursor::new(gz))), b"{\"a\":1}\n");
-        assert_eq!(read_all(maybe_gunzip(Cursor::new(b"plain".to_vec()))), b"plain");
-        assert_eq!(read_all(maybe_gunzip(Cursor::new(Vec::new()))), b"");
-    }
 }

@@ -6,13 +6,13 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
+use irp_connectors::embedded::ExportReader;
 use irp_core::assess::Assessor;
 use irp_core::evidence::{EvidenceError, Format};
 use irp_core::policy::Policy;
@@ -199,17 +199,8 @@ fn open(path: &str, bar: Option<ProgressBar>) -> Result<Box<dyn BufRead>, Assess
         let file = File::open(path).map_err(|source| AssessError::Open { path: path.to_owned(), source })?;
         Box::new(Counted { inner: file, bar })
     };
-    let mut raw = BufReader::with_capacity(256 * 1024, raw);
-    let mut magic = Vec::with_capacity(2);
-    // `take(2).read_to_end` keeps reading until two bytes or EOF, even from a slow pipe.
-    (&mut raw).take(2).read_to_end(&mut magic).map_err(|source| AssessError::Open { path: path.to_owned(), source })?;
-    let is_gzip = magic == [0x1f, 0x8b];
-    let rejoined = io::Cursor::new(magic).chain(raw);
-    Ok(if is_gzip {
-        Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(rejoined)))
-    } else {
-        Box::new(rejoined)
-    })
+    let input = ExportReader::new(raw).map_err(|source| AssessError::Open { path: path.to_owned(), source })?;
+    Ok(Box::new(input))
 }
 
 fn render_json(results: &[Assessment]) -> String {

@@ -1,19 +1,17 @@
 //! Event files as the SIEM: every format the `irp-core` parsers read, gzip or not.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use flate2::read::MultiGzDecoder;
 use irp_core::evidence::{Event, Format, RecordReader, UserId};
 
+use super::ExportReader;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::ports::{Cursor, EntitySummary, EventPage, EventPager, EventQuery, Health, Siem, TimeWindow};
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// A SIEM over local event files (Okta System Log, Graph sign-ins, O365, Workspace, UDM; NDJSON,
 /// JSON array or vendor page object; gzip detected by its magic bytes, whatever the file name).
@@ -65,15 +63,9 @@ impl FileSiem {
 }
 
 /// Opens `path`, decompressing when it starts with the gzip magic bytes.
-fn open(operation: &str, path: &Path) -> Result<Box<dyn BufRead + Send>> {
+fn open(operation: &str, path: &Path) -> Result<ExportReader<File>> {
     let file = File::open(path).map_err(|e| io_error(operation, path, e))?;
-    let mut reader = BufReader::new(file);
-    let head = reader.fill_buf().map_err(|e| io_error(operation, path, e))?;
-    if head.starts_with(&GZIP_MAGIC) {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(reader))))
-    } else {
-        Ok(Box::new(reader))
-    }
+    ExportReader::new(file).map_err(|e| io_error(operation, path, e))
 }
 
 fn io_error(operation: &str, path: &Path, e: std::io::Error) -> ConnectorError {

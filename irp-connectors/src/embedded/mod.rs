@@ -9,8 +9,10 @@
 
 mod case_store;
 mod directory;
+mod export;
 mod file_siem;
 
 pub use case_store::{Comment, NewCase, SqliteCaseStore, SCHEMA_VERSION};
 pub use directory::{LocalDirectory, LocalUser, DIRECTORY_VERSION};
+pub use export::{ExportReader, EXPORT_READ_BUFFER};
 pub use file_siem::FileSiem;
