@@ -18,12 +18,6 @@ use irp_core::evidence::{EvidenceError, Format};
 use irp_core::policy::Policy;
 use irp_core::score::{Assessment, Likelihood};
 
-/// The whole binary allocates through mimalloc: parsing builds and drops millions of small JSON
-/// values, and glibc's allocator spent a third of `irp assess` in malloc/free once parts were read
-/// on several threads (see docs/PERFORMANCE.md). It lives here because assess is why.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const EXIT_CODES: &str = "\
 Exit codes:
   0  assessed (whatever the likelihood)
@@ -97,6 +91,7 @@ impl AssessError {
 
 /// Runs `irp assess`.
 pub fn run(args: AssessArgs) -> ExitCode {
+    super::allocator::keep_freed_memory();
     match assess(&args).and_then(|text| write_stdout(&text)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

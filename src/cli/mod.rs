@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes `XArgs` (clap) and `run(XArgs) -> ExitCode`.
 
+mod allocator;
 mod approve;
 pub mod assess;
 mod console;

@@ -13,6 +13,8 @@
 //! A record with no usable user (ThreatInsight before the username is read, a system principal
 //! acting on no user) is `Ok(None)`.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use chrono::{DateTime, Utc};
@@ -336,11 +338,15 @@ fn subject_is_target(event_type: &str, kind: &EventKind) -> bool {
 /// SUCCESS / ALLOW succeed; FAILURE / DENY fail; CHALLENGE challenges; the rest
 /// (SKIPPED, UNKNOWN, RATE_LIMIT, UNANSWERED, ...) is unknown.
 fn outcome(f: &Fields<'_>) -> Outcome {
-    let result = match f.outcome_result.map(str::to_ascii_uppercase).as_deref() {
-        Some("SUCCESS" | "ALLOW") => OutcomeResult::Success,
-        Some("FAILURE" | "DENY") => OutcomeResult::Failure,
-        Some("CHALLENGE") => OutcomeResult::Challenge,
-        _ => OutcomeResult::Unknown,
+    let is = |names: &[&str]| f.outcome_result.is_some_and(|r| names.iter().any(|n| r.eq_ignore_ascii_case(n)));
+    let result = if is(&["SUCCESS", "ALLOW"]) {
+        OutcomeResult::Success
+    } else if is(&["FAILURE", "DENY"]) {
+        OutcomeResult::Failure
+    } else if is(&["CHALLENGE"]) {
+        OutcomeResult::Challenge
+    } else {
+        OutcomeResult::Unknown
     };
     Outcome { result, reason: f.outcome_reason.map(str::to_owned) }
 }
@@ -365,13 +371,18 @@ fn factor(f: &Fields<'_>) -> Option<String> {
 }
 
 fn kind(f: &Fields<'_>, event_type: &str, outcome: &Outcome) -> EventKind {
-    let et = event_type.to_ascii_lowercase();
+    // Okta writes event types in lower case; only a record that does not pays for a copy.
+    let et: Cow<'_, str> = if event_type.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(event_type.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(event_type)
+    };
     let mfa_verdict = |factor: Option<String>| match outcome.result {
         OutcomeResult::Success => EventKind::MfaApproved { factor },
         OutcomeResult::Failure => EventKind::MfaDenied { factor },
         _ => EventKind::MfaChallengeSent { factor },
     };
-    match et.as_str() {
+    match &*et {
         "user.session.start"
         | "user.authentication.sso"
         | "user.authentication.authenticate"

@@ -52,7 +52,7 @@ pub(crate) fn parse_str_for(text: &str, sniffing: bool, only: Option<&UserId>) -
     let client = r.client.as_ref();
     let auth = r.authentication_context.as_ref();
     let security = r.security_context.as_ref();
-    let first_hop = r.request.as_ref().and_then(|q| q.ip_chain.as_ref()).and_then(|hops| hops.first());
+    let first_hop = r.request.as_ref().and_then(|q| q.ip_chain.as_ref()).and_then(|hops| hops.0.as_ref());
     let dbg = r.debug_context.as_ref().and_then(|d| d.debug_data.as_ref());
     let debug = match dbg {
         Some(d) => DebugFields {
@@ -236,6 +236,28 @@ impl<'de> Deserialize<'de> for Keys<'de> {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+/// The first element of an array, the others validated and dropped: only the first hop of
+/// `request.ipChain` is read, by either path, so the rest need no home.
+struct First<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for First<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = First<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let first = seq.next_element::<T>()?;
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(First(first))
+            }
+        }
+        d.deserialize_seq(V(PhantomData))
     }
 }
 
@@ -458,7 +480,7 @@ record! {
 
 record! {
     /// `request`.
-    Request<'a> { ip_chain: Vec<Hop<'a>> = "ipChain", }
+    Request<'a> { ip_chain: First<Hop<'a>> = "ipChain", }
 }
 
 record! {
