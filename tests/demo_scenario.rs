@@ -45,7 +45,7 @@ fn the_attack_chain_is_visible_in_the_normalised_events() {
         EventKind::InboxRule { forward_to, hides_mail, .. } => Some((forward_to.clone(), *hides_mail)),
         _ => None,
     });
-    assert_eq!(rule, Some((vec!["attacker@protonmail.example".to_owned()], true)));
+    assert_eq!(rule, Some((vec!["attacker@protonmail.example".into()], true)));
     let grant = events.iter().find_map(|e| match &e.kind {
         EventKind::OAuthGrant { app, scopes, admin_consent } => Some((app.clone(), scopes.clone(), *admin_consent)),
         _ => None,

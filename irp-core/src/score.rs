@@ -594,7 +594,7 @@ mod tests {
     fn ev(id: &str, minutes: i64, ip: &str, session: Option<&str>) -> Event {
         let mut e = Event::new(id, at(minutes), "alice@example.com", EventKind::Login, Outcome::success());
         e.network.ip = ip.parse().ok();
-        e.session_id = session.map(str::to_owned);
+        e.session_id = session.map(Into::into);
         e
     }
 

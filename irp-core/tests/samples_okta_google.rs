@@ -275,7 +275,7 @@ fn workspace_panther_rows() {
     let oauth = read.events.iter().find(|e| e.app.as_deref() == Some("SuspiciousThirdPartyApp")).unwrap();
     let EventKind::OAuthGrant { scopes, .. } = &oauth.kind else { panic!() };
     assert_eq!(scopes.len(), 4);
-    assert!(scopes.contains(&"https://www.googleapis.com/auth/ediscovery".to_owned()));
+    assert!(scopes.iter().any(|s| s == "https://www.googleapis.com/auth/ediscovery"));
     assert_eq!(oauth.user.as_str(), "user@example.com");
     assert_eq!(oauth.time, utc("2024-01-15T10:30:00Z"));
     let dl = read.events.iter().find(|e| matches!(e.kind, EventKind::FileDownload { .. })).unwrap();

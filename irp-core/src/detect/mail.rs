@@ -101,7 +101,7 @@ mod tests {
             EventKind::InboxRule {
                 change: RuleChange::Created,
                 name: Some(".".into()),
-                forward_to: to.iter().map(|s| s.to_string()).collect(),
+                forward_to: to.iter().map(|s| s.to_string().into()).collect(),
                 hides_mail: hides,
             },
         )

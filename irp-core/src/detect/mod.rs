@@ -414,11 +414,11 @@ mod tests {
             },
             14 => EventKind::MailboxForwarding { forward_to: vec!["bob@example.com".into()] },
             15 => EventKind::OAuthGrant {
-                app: format!("app{ip}"),
+                app: format!("app{ip}").into(),
                 scopes: vec!["Mail.Read".into()],
                 admin_consent: false,
             },
-            16 | 17 => EventKind::FileDownload { object: Some(format!("f{}", i % 40)) },
+            16 | 17 => EventKind::FileDownload { object: Some(format!("f{}", i % 40).into()) },
             18 => EventKind::PrivilegeGrant { role: Some("Global Administrator".into()) },
             19 => EventKind::RiskDetected { detection: "leakedCredentials".into() },
             20 => EventKind::TokenRefresh,

@@ -130,7 +130,7 @@ mod tests {
             0,
             EventKind::OAuthGrant {
                 app: app.into(),
-                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                scopes: scopes.iter().map(|s| s.to_string().into()).collect(),
                 admin_consent: admin,
             },
         )

@@ -28,7 +28,7 @@ pub fn login(id: &str, minutes: i64) -> B {
 }
 
 pub fn download(id: &str, minutes: i64, object: &str) -> B {
-    ev(id, minutes, EventKind::FileDownload { object: Some(object.to_owned()) })
+    ev(id, minutes, EventKind::FileDownload { object: Some(object.into()) })
 }
 
 impl B {
@@ -49,13 +49,13 @@ impl B {
     }
     pub fn geo(mut self, country: &str, lat: f64, lon: f64) -> Self {
         let g = self.0.network.geo.get_or_insert_with(Geo::default);
-        g.country = Some(country.to_owned());
+        g.country = Some(country.into());
         g.lat = Some(lat);
         g.lon = Some(lon);
         self
     }
     pub fn city(mut self, city: &str) -> Self {
-        self.0.network.geo.get_or_insert_with(Geo::default).city = Some(city.to_owned());
+        self.0.network.geo.get_or_insert_with(Geo::default).city = Some(city.into());
         self
     }
     pub fn radius(mut self, km: f64) -> Self {
@@ -67,7 +67,7 @@ impl B {
         self
     }
     pub fn org(mut self, org: &str) -> Self {
-        self.0.network.as_org = Some(org.to_owned());
+        self.0.network.as_org = Some(org.into());
         self
     }
     pub fn proxy(mut self) -> Self {
@@ -83,15 +83,15 @@ impl B {
         self
     }
     pub fn ua(mut self, ua: &str) -> Self {
-        self.0.user_agent = Some(ua.to_owned());
+        self.0.user_agent = Some(ua.into());
         self
     }
     pub fn device(mut self, d: &str) -> Self {
-        self.0.device_id = Some(d.to_owned());
+        self.0.device_id = Some(d.into());
         self
     }
     pub fn session(mut self, s: &str) -> Self {
-        self.0.session_id = Some(s.to_owned());
+        self.0.session_id = Some(s.into());
         self
     }
     pub fn failed(mut self) -> Self {
@@ -111,7 +111,7 @@ impl B {
         self
     }
     pub fn event_type(mut self, ty: &str) -> Self {
-        self.0.vendor.event_type = ty.to_owned();
+        self.0.vendor.event_type = ty.into();
         self
     }
 }

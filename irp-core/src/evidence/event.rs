@@ -1,5 +1,6 @@
 //! The normalised event: one shape for every vendor's sign-in, audit and activity record.
 
+use super::Text;
 use crate::id::string_id;
 use std::fmt;
 use std::net::IpAddr;
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// vendors does.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct UserId(String);
+pub struct UserId(Text);
 
 /// Deserialising normalises too, so ids from a policy file or saved state compare like parsed ones.
 impl<'de> Deserialize<'de> for UserId {
@@ -28,10 +29,10 @@ impl UserId {
     /// Normalises `raw` (trims, lower-cases) into a user id.
     pub fn new(raw: &str) -> Self {
         let trimmed = raw.trim();
-        if trimmed.bytes().any(|b| b.is_ascii_uppercase()) || !trimmed.is_ascii() {
-            UserId(trimmed.to_lowercase())
+        if trimmed.is_ascii() {
+            UserId(Text::ascii_lowercase(trimmed))
         } else {
-            UserId(trimmed.to_owned())
+            UserId(Text::from(trimmed.to_lowercase()))
         }
     }
 
@@ -133,7 +134,7 @@ pub struct Outcome {
     pub result: OutcomeResult,
     /// The vendor's reason or error code, verbatim (`INVALID_CREDENTIALS`, `50126`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }
 
 impl Outcome {
@@ -143,7 +144,7 @@ impl Outcome {
     }
 
     /// A failed outcome with a reason.
-    pub fn failure(reason: impl Into<String>) -> Self {
+    pub fn failure(reason: impl Into<Text>) -> Self {
         Outcome { result: OutcomeResult::Failure, reason: Some(reason.into()) }
     }
 
@@ -169,13 +170,13 @@ pub struct Geo {
     pub lon: Option<f64>,
     /// City name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<Text>,
     /// State or region name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<Text>,
     /// Country: an ISO 3166 alpha-2 code when the vendor gives one, otherwise its name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// Radius in km within which the vendor is ~67% confident the client is (MaxMind semantics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_radius_km: Option<f64>,
@@ -207,7 +208,7 @@ pub struct Network {
     pub asn: Option<u32>,
     /// Organisation owning the AS (or the ISP when that is all the vendor gives).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub as_org: Option<String>,
+    pub as_org: Option<Text>,
     /// The vendor flagged the IP as a proxy or anonymising VPN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_proxy: Option<bool>,
@@ -224,13 +225,13 @@ pub struct Network {
 pub struct Target {
     /// Vendor type (`User`, `AppInstance`, `Role`, `File`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// Vendor id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Human name or login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
 }
 
 /// The vendor's own risk rating attached to the event.
@@ -290,31 +291,31 @@ pub enum EventKind {
     MfaChallengeSent {
         /// Factor type (`push`, `sms`, ...), when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        factor: Option<String>,
+        factor: Option<Text>,
     },
     /// The user approved / passed an MFA challenge.
     MfaApproved {
         /// Factor type, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        factor: Option<String>,
+        factor: Option<Text>,
     },
     /// The user denied (or failed) an MFA challenge.
     MfaDenied {
         /// Factor type, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        factor: Option<String>,
+        factor: Option<Text>,
     },
     /// A new MFA factor / authentication method was enrolled.
     MfaFactorEnrolled {
         /// Factor type, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        factor: Option<String>,
+        factor: Option<Text>,
     },
     /// An MFA factor was removed or deactivated.
     MfaFactorRemoved {
         /// Factor type, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        factor: Option<String>,
+        factor: Option<Text>,
     },
     /// All factors were reset.
     MfaFactorReset,
@@ -333,10 +334,10 @@ pub enum EventKind {
         change: RuleChange,
         /// Rule name, when given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
+        name: Option<Text>,
         /// `ForwardTo`, `ForwardAsAttachmentTo`, `RedirectTo` and similar addresses.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        forward_to: Vec<String>,
+        forward_to: Vec<Text>,
         /// The rule deletes, moves to an obscure folder, or marks as read (hiding, T1564.008).
         #[serde(default)]
         hides_mail: bool,
@@ -345,15 +346,15 @@ pub enum EventKind {
     MailboxForwarding {
         /// Forwarding targets.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        forward_to: Vec<String>,
+        forward_to: Vec<Text>,
     },
     /// The user (or an admin for them) consented to / granted an OAuth app.
     OAuthGrant {
         /// App display name or id.
-        app: String,
+        app: Text,
         /// Granted scopes.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        scopes: Vec<String>,
+        scopes: Vec<Text>,
         /// Tenant-wide admin consent rather than a user consent.
         #[serde(default)]
         admin_consent: bool,
@@ -364,24 +365,24 @@ pub enum EventKind {
     FileDownload {
         /// File name or path, when given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        object: Option<String>,
+        object: Option<Text>,
     },
     /// A file or mail item was accessed (viewed, `MailItemsAccessed`).
     FileAccess {
         /// File name or path, when given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        object: Option<String>,
+        object: Option<Text>,
     },
     /// An admin role or privilege was granted to someone.
     PrivilegeGrant {
         /// Role name, when given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        role: Option<String>,
+        role: Option<Text>,
     },
     /// The vendor itself raised a risk or threat detection (Okta ThreatInsight, Entra ID Protection).
     RiskDetected {
         /// The vendor's detection name (`unlikelyTravel`, `security.threat.detected`, ...).
-        detection: String,
+        detection: Text,
     },
     /// The account was locked out.
     AccountLocked,
@@ -424,10 +425,10 @@ pub struct VendorRef {
     /// The shape it was parsed from.
     pub format: Format,
     /// The vendor's event type / operation (`user.session.start`, `New-InboxRule`, ...).
-    pub event_type: String,
+    pub event_type: Text,
     /// The vendor's own event id, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
+    pub event_id: Option<Text>,
 }
 
 /// One normalised event.
@@ -450,16 +451,16 @@ pub struct Event {
     pub network: Network,
     /// Raw user agent string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Text>,
     /// Device identifier (Okta `device.id`/`dtHash`, Graph `deviceDetail.deviceId`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    pub device_id: Option<Text>,
     /// Session identifier (Okta `externalSessionId`, Graph `correlationId`/session id), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<Text>,
     /// Application the event concerns (Graph `appDisplayName`, Okta target app), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app: Option<String>,
+    pub app: Option<Text>,
     /// Interactive sign-in (`true`), token refresh / background (`false`), unknown (`None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive: Option<bool>,
@@ -512,7 +513,7 @@ impl Event {
             targets: Vec::new(),
             risk: None,
             actor: None,
-            vendor: VendorRef { format: Format::Auto, event_type: String::new(), event_id: None },
+            vendor: VendorRef { format: Format::Auto, event_type: Text::default(), event_id: None },
         }
     }
 

@@ -11,6 +11,7 @@ pub mod event;
 pub mod parse;
 pub mod prefilter;
 pub mod reader;
+mod text;
 
 pub use event::{
     Event, EventId, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, RuleChange,
@@ -18,6 +19,7 @@ pub use event::{
 };
 pub use prefilter::UserFilter;
 pub use reader::{ReadStats, RecordReader};
+pub use text::Text;
 
 /// Why evidence could not be read. Every variant names the source and the 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

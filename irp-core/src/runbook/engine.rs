@@ -969,8 +969,8 @@ impl State {
                 let (lat, lon) = geo.coordinates()?;
                 let place = match (&geo.city, &geo.country) {
                     (Some(c), Some(k)) => Some(format!("{c}, {k}")),
-                    (None, Some(k)) => Some(k.clone()),
-                    (Some(c), None) => Some(c.clone()),
+                    (None, Some(k)) => Some(k.to_string()),
+                    (Some(c), None) => Some(c.to_string()),
                     _ => None,
                 };
                 Some(LoginPoint {

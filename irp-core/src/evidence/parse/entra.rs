@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use super::fields::{self, get, path, str_at};
 use super::{FieldError, ParseResult};
-use crate::evidence::{Geo, RiskLevel};
+use crate::evidence::{Geo, RiskLevel, Text};
 
 pub(crate) use audit::{directory_change_kind, ChangeContext, ModifiedProperty};
 
@@ -180,7 +180,7 @@ pub(crate) fn risk_cleared(risk_state: Option<&str>) -> bool {
 /// Graph's `signInLocation` (`city`, `state`, `countryOrRegion`, `geoCoordinates`).
 pub(crate) fn geo(location: &Value) -> Option<Geo> {
     // Entra writes "Unknown" when its geo-IP lookup has nothing; that is not a place.
-    let text = |k: &str| str_at(location, &[k]).filter(|s| !s.eq_ignore_ascii_case("unknown")).map(str::to_owned);
+    let text = |k: &str| str_at(location, &[k]).filter(|s| !s.eq_ignore_ascii_case("unknown")).map(Text::from);
     let g = Geo {
         lat: fields::f64_at(location, &["geoCoordinates", "latitude"]),
         lon: fields::f64_at(location, &["geoCoordinates", "longitude"]),
@@ -194,7 +194,7 @@ pub(crate) fn geo(location: &Value) -> Option<Geo> {
 
 /// Normalises an authentication method as Entra names it into the short factor names used by
 /// the other parsers (`push`, `sms`, `call`, `otp`, `fido2`, `email`); unknown names pass through.
-pub(crate) fn factor_name(method: &str) -> String {
+pub(crate) fn factor_name(method: &str) -> Text {
     let m = method.to_ascii_lowercase();
     let short = if m.contains("notification") || m.contains("authenticator app") || m == "microsoft authenticator" {
         "push"
@@ -209,9 +209,9 @@ pub(crate) fn factor_name(method: &str) -> String {
     } else if m.contains("email") {
         "email"
     } else {
-        return method.trim().to_owned();
+        return method.trim().into();
     };
-    short.to_owned()
+    short.into()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::FieldError;
+use crate::evidence::Text;
 
 /// `obj[key]`, matching the key exactly first and then ASCII-case-insensitively.
 pub fn get<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
@@ -42,10 +43,10 @@ pub fn str_at<'a>(obj: &'a Value, keys: &[&str]) -> Option<&'a str> {
 }
 
 /// An owned non-empty string at `keys`; numbers are rendered as text.
-pub fn string_at(obj: &Value, keys: &[&str]) -> Option<String> {
+pub fn string_at(obj: &Value, keys: &[&str]) -> Option<Text> {
     match path(obj, keys)? {
-        Value::String(s) if !s.is_empty() && s != "null" => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() && s != "null" => Some(Text::new(s)),
+        Value::Number(n) => Some(n.to_string().into()),
         _ => None,
     }
 }

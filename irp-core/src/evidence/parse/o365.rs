@@ -22,7 +22,7 @@ use super::entra::{directory_change_kind, expand_json_columns, ChangeContext, Mo
 use super::fields::{self, array_at, get, path, str_at, string_at};
 use super::{FieldError, ParseResult};
 use crate::evidence::{
-    Event, EventKind, Format, Network, Outcome, OutcomeResult, RuleChange, Target, UserId, VendorRef,
+    Event, EventKind, Format, Network, Outcome, OutcomeResult, RuleChange, Target, Text, UserId, VendorRef,
 };
 
 /// Folders where a moved message is out of the user's sight (T1564.008).
@@ -74,7 +74,7 @@ pub fn parse(record: &Value) -> ParseResult {
     };
     let outcome = outcome_override.unwrap_or_else(|| result_status(rec));
     let id = string_at(rec, &["Id"]).or_else(|| string_at(rec, &["OfficeId"]));
-    let mut event = Event::new(id.clone().unwrap_or_default(), time, &user, kind, outcome);
+    let mut event = Event::new(id.clone().unwrap_or_default(), time, user, kind, outcome);
     event.actor = str_at(rec, &["UserId"]).map(UserId::new).filter(|a| *a != event.user);
     let ip = ["ClientIP", "ClientIPAddress", "Client_IPAddress", "ActorIpAddress"]
         .iter()
@@ -82,25 +82,25 @@ pub fn parse(record: &Value) -> ParseResult {
         .and_then(fields::parse_ip);
     event.network = Network { ip, ..Network::default() };
     event.user_agent =
-        str_at(rec, &["UserAgent"]).or_else(|| name_value(rec, "ExtendedProperties", "UserAgent")).map(str::to_owned);
+        str_at(rec, &["UserAgent"]).or_else(|| name_value(rec, "ExtendedProperties", "UserAgent")).map(Text::from);
     event.session_id =
-        str_at(rec, &["AppAccessContext", "AADSessionId"]).or_else(|| str_at(rec, &["SessionId"])).map(str::to_owned);
-    event.device_id = name_value(rec, "DeviceProperties", "Id").map(str::to_owned);
+        str_at(rec, &["AppAccessContext", "AADSessionId"]).or_else(|| str_at(rec, &["SessionId"])).map(Text::from);
+    event.device_id = name_value(rec, "DeviceProperties", "Id").map(Text::from);
     event.app = match &event.kind {
         EventKind::OAuthGrant { app, .. } => Some(app.clone()),
         _ => ["ClientAppName", "ClientAppId", "AppId", "ApplicationId"]
             .iter()
             .find_map(|k| str_at(rec, &[k]))
-            .map(str::to_owned),
+            .map(Text::from),
     };
     if let Some(object) = str_at(rec, &["ObjectId"]) {
         event.targets.push(Target {
-            kind: str_at(rec, &["ItemType"]).map(str::to_owned),
+            kind: str_at(rec, &["ItemType"]).map(Text::from),
             id: None,
-            name: Some(object.to_owned()),
+            name: Some(object.into()),
         });
     }
-    event.vendor = VendorRef { format: Format::O365, event_type: operation.to_owned(), event_id: id };
+    event.vendor = VendorRef { format: Format::O365, event_type: operation.into(), event_id: id };
     Ok(Some(event))
 }
 
@@ -141,7 +141,7 @@ fn name_value<'a>(rec: &'a Value, list: &str, name: &str) -> Option<&'a str> {
 /// `UserLoginFailed`: `ResultStatus` is often "Success" (the audit was written), so the outcome is
 /// set from the operation, with `LogonError` (or `ErrorNumber`) as the reason.
 fn login_failure(rec: &Value) -> (EventKind, Option<Outcome>) {
-    let reason = str_at(rec, &["LogonError"]).map(str::to_owned).or_else(|| string_at(rec, &["ErrorNumber"]));
+    let reason = str_at(rec, &["LogonError"]).map(Text::from).or_else(|| string_at(rec, &["ErrorNumber"]));
     let lower = reason.as_deref().unwrap_or("").to_ascii_lowercase();
     if lower.contains("strongauth") && lower.contains("required") {
         return (EventKind::Login, Some(Outcome { result: OutcomeResult::Challenge, reason }));
@@ -159,13 +159,13 @@ fn result_status(rec: &Value) -> Outcome {
 }
 
 /// Splits Exchange recipient lists: `;`/`,`-separated, `smtp:` prefixes, `"Name" [SMTP:addr]`.
-fn addresses(value: &str) -> Vec<String> {
+fn addresses(value: &str) -> Vec<Text> {
     let mut out = Vec::new();
     let lower = value.to_ascii_lowercase();
     if lower.contains("[smtp:") {
         for piece in lower.split("[smtp:").skip(1) {
             if let Some(addr) = piece.split(']').next() {
-                out.push(addr.trim().to_owned());
+                out.push(addr.trim().into());
             }
         }
         return out;
@@ -174,7 +174,7 @@ fn addresses(value: &str) -> Vec<String> {
         let p = piece.trim().trim_matches(['"', '\'', '<', '>', '[', ']']).trim();
         let p = if p.len() > 5 && p[..5].eq_ignore_ascii_case("smtp:") { &p[5..] } else { p };
         if !p.is_empty() {
-            out.push(if p.contains('@') { p.to_ascii_lowercase() } else { p.to_owned() });
+            out.push(if p.contains('@') { p.to_ascii_lowercase().into() } else { p.into() });
         }
     }
     out
@@ -206,7 +206,7 @@ fn inbox_rule(op: &str, params: &Params) -> EventKind {
         .get("Name")
         .or_else(|| params.get("Identity").map(|i| i.rsplit('\\').next().unwrap_or(i)))
         .filter(|n| !n.is_empty())
-        .map(str::to_owned);
+        .map(Text::from);
     EventKind::InboxRule { change, name, forward_to, hides_mail }
 }
 
@@ -228,14 +228,14 @@ fn update_inbox_rules(params: &Params) -> EventKind {
     let hides_mail = actions.contains("delete") || actions.contains("markasread") || folder_hidden;
     EventKind::InboxRule {
         change,
-        name: params.get("RuleName").filter(|n| !n.is_empty()).map(str::to_owned),
+        name: params.get("RuleName").filter(|n| !n.is_empty()).map(Text::from),
         forward_to,
         hides_mail,
     }
 }
 
 /// Every address-like string under a `Recipients` key.
-fn collect_recipients(v: &Value, inside: bool, out: &mut Vec<String>) {
+fn collect_recipients(v: &Value, inside: bool, out: &mut Vec<Text>) {
     match v {
         Value::Object(map) => {
             for (k, child) in map {
@@ -265,7 +265,7 @@ fn mentions_hiding_folder(v: &Value) -> bool {
 
 /// `Set-Mailbox -ForwardingSmtpAddress / -ForwardingAddress`; an empty value clears forwarding.
 fn mailbox_forwarding(params: &Params) -> EventKind {
-    let forward_to: Vec<String> = ["ForwardingSmtpAddress", "ForwardingAddress"]
+    let forward_to: Vec<Text> = ["ForwardingSmtpAddress", "ForwardingAddress"]
         .iter()
         .filter_map(|k| params.get(k))
         .flat_map(addresses)
@@ -279,7 +279,7 @@ fn mailbox_forwarding(params: &Params) -> EventKind {
 
 /// A transport rule that copies or redirects mail to recipients forwards it, org-wide.
 fn transport_rule(params: &Params) -> EventKind {
-    let forward_to: Vec<String> = ["BlindCopyTo", "RedirectMessageTo", "CopyTo", "AddToRecipients"]
+    let forward_to: Vec<Text> = ["BlindCopyTo", "RedirectMessageTo", "CopyTo", "AddToRecipients"]
         .iter()
         .filter_map(|k| params.get(k))
         .flat_map(addresses)
@@ -292,12 +292,12 @@ fn transport_rule(params: &Params) -> EventKind {
 }
 
 /// SharePoint / OneDrive file: the full URL (`ObjectId`), else the file name.
-fn file_object(rec: &Value) -> Option<String> {
-    str_at(rec, &["ObjectId"]).or_else(|| str_at(rec, &["SourceFileName"])).map(str::to_owned)
+fn file_object(rec: &Value) -> Option<Text> {
+    str_at(rec, &["ObjectId"]).or_else(|| str_at(rec, &["SourceFileName"])).map(Text::from)
 }
 
 /// `MailItemsAccessed`: folder paths with item counts (`\Inbox (7 items)`).
-fn mail_items(rec: &Value) -> Option<String> {
+fn mail_items(rec: &Value) -> Option<Text> {
     let folders: Vec<String> = array_at(rec, &["Folders"])
         .iter()
         .filter_map(|f| {
@@ -306,7 +306,7 @@ fn mail_items(rec: &Value) -> Option<String> {
             Some(if n > 0 { format!("{p} ({n} items)") } else { p.to_owned() })
         })
         .collect();
-    (!folders.is_empty()).then(|| folders.join(", "))
+    (!folders.is_empty()).then(|| folders.join(", ").into())
 }
 
 /// Azure AD workload directory activities, through the shared Entra mapping.
@@ -318,13 +318,13 @@ fn directory_change(rec: &Value, operation: &str) -> EventKind {
         .find(|t| path(t, &["Type"]).and_then(Value::as_i64) == Some(1))
         .and_then(|t| str_at(t, &["ID"]))
         .or_else(|| str_at(rec, &["ObjectId"]))
-        .map(str::to_owned);
+        .map(Text::from);
     let ctx = ChangeContext { app, role: None, detail: name_value(rec, "ExtendedProperties", "additionalDetails") };
     directory_change_kind(operation, &props, &ctx)
 }
 
 /// Whose account the record concerns (see the module docs).
-fn affected_user(rec: &Value, op: &str, kind: &EventKind, params: &Params) -> Option<String> {
+fn affected_user<'a>(rec: &'a Value, op: &str, kind: &EventKind, params: &'a Params) -> Option<&'a str> {
     fn address(v: Option<&str>) -> Option<&str> {
         v.map(|s| s.split('\\').next().unwrap_or(s)).filter(|s| s.contains('@'))
     }
@@ -337,7 +337,7 @@ fn affected_user(rec: &Value, op: &str, kind: &EventKind, params: &Params) -> Op
         // Directory changes made to a user name that user in `ObjectId`.
         _ => address(str_at(rec, &["ObjectId"])).filter(|_| *kind != EventKind::Other),
     };
-    owner.or_else(|| str_at(rec, &["UserId"])).map(str::to_owned)
+    owner.or_else(|| str_at(rec, &["UserId"]))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use super::fields::{self, array_at, bool_at, f64_at, path, str_at};
 use super::{FieldError, ParseResult};
 use crate::evidence::{
-    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, Target, UserId,
+    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, RiskLevel, Target, Text, UserId,
     VendorRef,
 };
 
@@ -289,19 +289,18 @@ pub(super) fn build_for(f: &Fields<'_>, only: Option<&UserId>) -> Option<Event> 
     let uuid = f.uuid;
     let mut event = Event::new(uuid.unwrap_or_default(), f.time, user, kind, outcome);
     event.network = network(f);
-    event.user_agent = f.raw_user_agent.filter(not_unknown).map(str::to_owned);
-    event.device_id = f.device_id.or(f.debug.dt_hash).map(str::to_owned);
-    event.session_id = f.external_session_id.filter(not_unknown).map(str::to_owned);
+    event.user_agent = f.raw_user_agent.filter(not_unknown).map(Text::from);
+    event.device_id = f.device_id.or(f.debug.dt_hash).map(Text::from);
+    event.session_id = f.external_session_id.filter(not_unknown).map(Text::from);
     event.targets = f.targets.iter().map(target).collect();
     event.app = match &event.kind {
         EventKind::OAuthGrant { app, .. } => Some(app.clone()),
-        _ => app_target(f).map(str::to_owned),
+        _ => app_target(f).map(Text::from),
     };
     event.interactive = interactive;
     event.risk = risk(f);
     event.actor = actor;
-    event.vendor =
-        VendorRef { format: Format::Okta, event_type: event_type.to_owned(), event_id: uuid.map(str::to_owned) };
+    event.vendor = VendorRef { format: Format::Okta, event_type: event_type.into(), event_id: uuid.map(Text::from) };
     Some(event)
 }
 
@@ -348,26 +347,29 @@ fn outcome(f: &Fields<'_>) -> Outcome {
     } else {
         OutcomeResult::Unknown
     };
-    Outcome { result, reason: f.outcome_reason.map(str::to_owned) }
+    Outcome { result, reason: f.outcome_reason.map(Text::from) }
 }
 
 /// The factor an MFA event concerns, as Okta names it (`OKTA_VERIFY_PUSH`, `SMS_FACTOR`, ...).
-fn factor(f: &Fields<'_>) -> Option<String> {
+fn factor(f: &Fields<'_>) -> Option<Text> {
     if let Some(factor) = f.debug.factor.or(f.debug.factor_type) {
-        return Some(factor.to_owned());
+        return Some(factor.into());
     }
     let enrollment =
         listed(f).iter().find(|t| matches!(t.kind, Some("AuthenticatorEnrollment" | "Factor" | "Authenticator")));
     if let Some(name) = enrollment.and_then(|t| t.display_name) {
-        return Some(name.to_owned());
+        return Some(name.into());
     }
     // `User reset FIDO_WEBAUTHN factor`: the word before "factor".
     let reason = f.outcome_reason?;
-    let words: Vec<&str> = reason.split_whitespace().collect();
-    words
-        .windows(2)
-        .find(|w| w[1].eq_ignore_ascii_case("factor") && w[0].bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
-        .map(|w| w[0].to_owned())
+    let mut words = reason.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        let before_factor = words.peek().is_some_and(|next| next.eq_ignore_ascii_case("factor"));
+        if before_factor && word.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+            return Some(word.into());
+        }
+    }
+    None
 }
 
 fn kind(f: &Fields<'_>, event_type: &str, outcome: &Outcome) -> EventKind {
@@ -377,7 +379,7 @@ fn kind(f: &Fields<'_>, event_type: &str, outcome: &Outcome) -> EventKind {
     } else {
         Cow::Borrowed(event_type)
     };
-    let mfa_verdict = |factor: Option<String>| match outcome.result {
+    let mfa_verdict = |factor: Option<Text>| match outcome.result {
         OutcomeResult::Success => EventKind::MfaApproved { factor },
         OutcomeResult::Failure => EventKind::MfaDenied { factor },
         _ => EventKind::MfaChallengeSent { factor },
@@ -431,7 +433,7 @@ fn kind(f: &Fields<'_>, event_type: &str, outcome: &Outcome) -> EventKind {
                 .debug
                 .privilege_granted
                 .or_else(|| targets_of(f, &["Group", "UserGroup"]).find_map(|t| t.display_name))
-                .map(str::to_owned),
+                .map(Text::from),
         },
         "user.account.lock" | "user.account.lock.limit" => EventKind::AccountLocked,
         "app.oauth2.as.consent.grant" | "app.oauth2.consent.grant" => oauth_grant(f),
@@ -444,11 +446,11 @@ fn kind(f: &Fields<'_>, event_type: &str, outcome: &Outcome) -> EventKind {
         | "app.token.reuse"
         | "user.account.report_suspicious_activity_by_enduser"
         | "user.risk.detect"
-        | "user.risk.change" => EventKind::RiskDetected { detection: event_type.to_owned() },
+        | "user.risk.change" => EventKind::RiskDetected { detection: event_type.into() },
         // Okta support was given (or used) the right to sign in as an admin: a privilege grant,
         // not a risk detection by the vendor.
         "user.session.impersonation.grant" | "user.session.impersonation.extend" => {
-            EventKind::PrivilegeGrant { role: Some("Okta support impersonation".to_owned()) }
+            EventKind::PrivilegeGrant { role: Some("Okta support impersonation".into()) }
         }
         _ => EventKind::Other,
     }
@@ -491,12 +493,12 @@ fn oauth_grant(f: &Fields<'_>) -> EventKind {
         .or(f.debug.client_id)
         .or_else(|| targets_of(f, &["ConsentGrant"]).find_map(|t| t.public_client_app))
         .unwrap_or("unknown")
-        .to_owned();
-    let mut scopes: Vec<String> =
-        targets_of(f, &["ConsentGrant"]).filter_map(|t| t.display_name).map(str::to_owned).collect();
+        .into();
+    let mut scopes: Vec<Text> =
+        targets_of(f, &["ConsentGrant"]).filter_map(|t| t.display_name).map(Text::from).collect();
     if scopes.is_empty() {
         if let Some(granted) = f.debug.granted_scopes {
-            scopes = granted.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            scopes = granted.split([',', ' ']).filter(|s| !s.is_empty()).map(Text::from).collect();
         }
     }
     EventKind::OAuthGrant { app, scopes, admin_consent: false }
@@ -509,9 +511,9 @@ fn app_target<'a>(f: &Fields<'a>) -> Option<&'a str> {
 
 fn target(t: &TargetFields<'_>) -> Target {
     Target {
-        kind: t.kind.map(str::to_owned),
-        id: t.id.map(str::to_owned),
-        name: t.alternate_id.filter(not_unknown).or(t.display_name).map(str::to_owned),
+        kind: t.kind.map(Text::from),
+        id: t.id.map(Text::from),
+        name: t.alternate_id.filter(not_unknown).or(t.display_name).map(Text::from),
     }
 }
 
@@ -538,9 +540,9 @@ fn network(f: &Fields<'_>) -> Network {
     let geo = geo_src.map(|g| Geo {
         lat: g.lat,
         lon: g.lon,
-        city: g.city.map(str::to_owned),
-        region: g.state.map(str::to_owned),
-        country: g.country.map(str::to_owned),
+        city: g.city.map(Text::from),
+        region: g.state.map(Text::from),
+        country: g.country.map(Text::from),
         accuracy_radius_km: None,
     });
     let asn = as_number(f);
@@ -548,7 +550,7 @@ fn network(f: &Fields<'_>) -> Network {
         ip,
         geo: geo.filter(|g| g != &Geo::default()),
         asn,
-        as_org: f.as_org.or(f.isp).map(str::to_owned),
+        as_org: f.as_org.or(f.isp).map(Text::from),
         is_proxy: f.is_proxy,
         is_tor: None,
         is_hosting: None,

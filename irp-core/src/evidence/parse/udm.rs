@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::fields::{self, str_at};
 use super::{FieldError, ParseResult};
-use crate::evidence::{Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, Target, UserId, VendorRef};
+use crate::evidence::{
+    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, Target, Text, UserId, VendorRef,
+};
 
 /// The event inside a UDM search result wrapper, or the record itself.
 fn inner(record: &Value) -> &Value {
@@ -52,7 +54,7 @@ pub fn parse(record: &Value) -> ParseResult {
         "USER_CHANGE_PASSWORD" => EventKind::PasswordChange,
         "USER_CHANGE_PERMISSIONS" => EventKind::PrivilegeGrant { role: None },
         "USER_RESOURCE_ACCESS" => {
-            EventKind::FileAccess { object: target.and_then(|t| str_at(t, &["resource", "name"])).map(str::to_owned) }
+            EventKind::FileAccess { object: target.and_then(|t| str_at(t, &["resource", "name"])).map(Text::from) }
         }
         _ => EventKind::Other,
     };
@@ -66,7 +68,7 @@ pub fn parse(record: &Value) -> ParseResult {
     };
 
     let outcome = outcome(udm);
-    let id = str_at(meta, &["id"]).map(str::to_owned);
+    let id = str_at(meta, &["id"]).map(Text::from);
     let mut event = Event::new(id.clone().unwrap_or_default(), time, user, kind, outcome);
     event.actor = actor;
     if let Some(p) = principal {
@@ -75,24 +77,24 @@ pub fn parse(record: &Value) -> ParseResult {
             .and_then(|a| get2(a, "assetId", "asset_id"))
             .or_else(|| get2(p, "assetId", "asset_id"))
             .and_then(Value::as_str)
-            .map(str::to_owned);
+            .map(Text::from);
     }
     event.user_agent = get2(udm, "network", "network")
         .and_then(|n| get2(n, "http", "http"))
         .and_then(|h| get2(h, "userAgent", "user_agent"))
         .and_then(Value::as_str)
-        .map(str::to_owned);
+        .map(Text::from);
     event.session_id = get2(udm, "network", "network")
         .and_then(|n| get2(n, "sessionId", "session_id"))
         .and_then(Value::as_str)
-        .map(str::to_owned);
-    event.app = target.and_then(|t| get2(t, "application", "application")).and_then(Value::as_str).map(str::to_owned);
+        .map(Text::from);
+    event.app = target.and_then(|t| get2(t, "application", "application")).and_then(Value::as_str).map(Text::from);
     if let Some(t) = target {
         if let Some(host) = str_at(t, &["hostname"]) {
-            event.targets.push(Target { kind: Some("host".into()), id: None, name: Some(host.to_owned()) });
+            event.targets.push(Target { kind: Some("host".into()), id: None, name: Some(host.into()) });
         }
     }
-    event.vendor = VendorRef { format: Format::Udm, event_type: event_type.to_owned(), event_id: id };
+    event.vendor = VendorRef { format: Format::Udm, event_type: event_type.into(), event_id: id };
     Ok(Some(event))
 }
 
@@ -148,7 +150,7 @@ fn outcome(udm: &Value) -> Outcome {
             }
         }
         if reason.is_none() {
-            reason = str_at(r, &["summary"]).map(str::to_owned);
+            reason = str_at(r, &["summary"]).map(Text::from);
         }
     }
     Outcome { result, reason }
@@ -169,9 +171,9 @@ fn network(udm: &Value, principal: &Value) -> Network {
             lon: coords
                 .and_then(|c| fields::f64_at(c, &["longitude"]))
                 .or_else(|| get2(l, "regionLongitude", "region_longitude").and_then(Value::as_f64)),
-            city: str_at(l, &["city"]).map(str::to_owned),
-            region: str_at(l, &["state"]).map(str::to_owned),
-            country: get2(l, "countryOrRegion", "country_or_region").and_then(Value::as_str).map(str::to_owned),
+            city: str_at(l, &["city"]).map(Text::from),
+            region: str_at(l, &["state"]).map(Text::from),
+            country: get2(l, "countryOrRegion", "country_or_region").and_then(Value::as_str).map(Text::from),
             accuracy_radius_km: None,
         }
     });

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::fields::{self, path, str_at};
 use super::{FieldError, ParseResult};
 use crate::evidence::{
-    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, UserId, VendorRef,
+    Event, EventKind, Format, Geo, Network, Outcome, OutcomeResult, RecoveryChannel, Text, UserId, VendorRef,
 };
 
 /// True when `record` is a Reports API activity: `id.applicationName` with `actor`, `events`,
@@ -55,10 +55,10 @@ impl<'a> Ev<'a> {
     }
 
     /// A parameter as a list of strings (a single value counts as a list of one).
-    fn param_list(&self, name: &str) -> Vec<String> {
+    fn param_list(&self, name: &str) -> Vec<Text> {
         match self.param(name) {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-            Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(Text::from).collect(),
+            Some(Value::String(s)) if !s.is_empty() => vec![Text::new(s)],
             _ => Vec::new(),
         }
     }
@@ -109,8 +109,7 @@ pub fn parse(record: &Value) -> ParseResult {
     let mut event = Event::new(id, time, user, kind, outcome);
     event.network = Network {
         ip: str_at(record, &["ipAddress"]).and_then(fields::parse_ip),
-        geo: str_at(record, &["networkInfo", "regionCode"])
-            .map(|c| Geo { country: Some(c.to_owned()), ..Geo::default() }),
+        geo: str_at(record, &["networkInfo", "regionCode"]).map(|c| Geo { country: Some(c.into()), ..Geo::default() }),
         asn: match path(record, &["networkInfo", "ipAsn"]) {
             Some(Value::Array(asns)) => asns.first().and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()),
             _ => None,
@@ -119,12 +118,12 @@ pub fn parse(record: &Value) -> ParseResult {
     };
     event.app = match &event.kind {
         EventKind::OAuthGrant { app, .. } => Some(app.clone()),
-        _ => ev.param_str("application_name").map(str::to_owned),
+        _ => ev.param_str("application_name").map(Text::from),
     };
     event.interactive = matches!(event.kind, EventKind::Login).then_some(true);
     event.actor = actor;
     event.vendor =
-        VendorRef { format: Format::Workspace, event_type: format!("{app}.{}", ev.name), event_id: qualifier };
+        VendorRef { format: Format::Workspace, event_type: format!("{app}.{}", ev.name).into(), event_id: qualifier };
     Ok(Some(event))
 }
 
@@ -153,7 +152,7 @@ fn classify(app: &str, ev: &Ev<'_>) -> (EventKind, Outcome) {
         (_, "login_success") => (EventKind::Login, success),
         (_, "login_failure") => (
             EventKind::Login,
-            Outcome { result: OutcomeResult::Failure, reason: ev.param_str("login_failure_type").map(str::to_owned) },
+            Outcome { result: OutcomeResult::Failure, reason: ev.param_str("login_failure_type").map(Text::from) },
         ),
         ("login", "login_challenge" | "login_verification") => {
             let factor = ev.param_list("login_challenge_method").into_iter().next();
@@ -161,7 +160,7 @@ fn classify(app: &str, ev: &Ev<'_>) -> (EventKind, Outcome) {
                 Some("passed") => (EventKind::MfaApproved { factor }, success),
                 Some(status) => (
                     EventKind::MfaDenied { factor },
-                    Outcome { result: OutcomeResult::Failure, reason: Some(status.to_owned()) },
+                    Outcome { result: OutcomeResult::Failure, reason: Some(status.into()) },
                 ),
                 None => (EventKind::MfaChallengeSent { factor }, outcome_of(OutcomeResult::Unknown)),
             }
@@ -170,7 +169,7 @@ fn classify(app: &str, ev: &Ev<'_>) -> (EventKind, Outcome) {
         ("login", n)
             if n.starts_with("suspicious_") || n.starts_with("account_disabled_") || n == "gov_attack_warning" =>
         {
-            (EventKind::RiskDetected { detection: n.to_owned() }, outcome_of(OutcomeResult::Unknown))
+            (EventKind::RiskDetected { detection: n.into() }, outcome_of(OutcomeResult::Unknown))
         }
         (_, "email_forwarding_out_of_domain") => (
             EventKind::MailboxForwarding { forward_to: ev.param_list("email_forwarding_destination_address") },
@@ -190,7 +189,7 @@ fn classify(app: &str, ev: &Ev<'_>) -> (EventKind, Outcome) {
         ("user_accounts", "password_edit") => (EventKind::PasswordChange, success),
         ("admin", "CHANGE_PASSWORD") => (EventKind::PasswordReset, success),
         ("admin", "GRANT_ADMIN_PRIVILEGE" | "ASSIGN_ROLE" | "GRANT_DELEGATED_ADMIN_PRIVILEGES") => {
-            (EventKind::PrivilegeGrant { role: ev.param_str("ROLE_NAME").map(str::to_owned) }, success)
+            (EventKind::PrivilegeGrant { role: ev.param_str("ROLE_NAME").map(Text::from) }, success)
         }
         ("admin", n) if n.ends_with("_GMAIL_SETTING") || n == "CHANGE_EMAIL_SETTING" || n == "CREATE_EMAIL_MONITOR" => {
             let setting = ev.param_str("SETTING_NAME").unwrap_or_default().to_ascii_uppercase();
@@ -202,13 +201,13 @@ fn classify(app: &str, ev: &Ev<'_>) -> (EventKind, Outcome) {
             }
         }
         ("token", "authorize") => {
-            let app = ev.param_str("app_name").or_else(|| ev.param_str("client_id")).unwrap_or("unknown").to_owned();
+            let app = ev.param_str("app_name").or_else(|| ev.param_str("client_id")).unwrap_or("unknown").into();
             (EventKind::OAuthGrant { app, scopes: ev.param_list("scope"), admin_consent: false }, success)
         }
         ("drive", "download") => {
-            (EventKind::FileDownload { object: ev.param_str("doc_title").map(str::to_owned) }, success)
+            (EventKind::FileDownload { object: ev.param_str("doc_title").map(Text::from) }, success)
         }
-        ("drive", "view") => (EventKind::FileAccess { object: ev.param_str("doc_title").map(str::to_owned) }, success),
+        ("drive", "view") => (EventKind::FileAccess { object: ev.param_str("doc_title").map(Text::from) }, success),
         _ => (EventKind::Other, outcome_of(OutcomeResult::Unknown)),
     }
 }

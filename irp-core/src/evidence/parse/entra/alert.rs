@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::super::fields::{self, array_at, path, str_at, string_at};
 use super::super::ParseResult;
 use super::{geo, object_at, risk_cleared, risk_level};
-use crate::evidence::{Event, EventKind, Format, Geo, Network, Outcome, RiskLevel, VendorRef};
+use crate::evidence::{Event, EventKind, Format, Geo, Network, Outcome, RiskLevel, Text, VendorRef};
 
 /// A `riskDetection` (`/identityProtection/riskDetections`, diagnostic `UserRiskEvents`,
 /// Sentinel `AADUserRiskEvents`).
@@ -21,7 +21,7 @@ pub(super) fn parse_risk_detection(res: &Value, outer: Option<&Value>) -> ParseR
     };
     // When the risky activity happened, not when Identity Protection finished its offline analysis.
     let time = fields::required_time(res, &[&["activityDateTime"], &["detectedDateTime"], &["TimeGenerated"]])?;
-    let detection = str_at(res, &["riskEventType"]).unwrap_or("riskDetection").to_owned();
+    let detection = Text::from(str_at(res, &["riskEventType"]).unwrap_or("riskDetection"));
     let mut event = Event::new(
         string_at(res, &["id"]).unwrap_or_default(),
         time,
@@ -38,7 +38,7 @@ pub(super) fn parse_risk_detection(res: &Value, outer: Option<&Value>) -> ParseR
         geo: object_at(res, &["location"]).as_deref().and_then(geo),
         ..Network::default()
     };
-    event.session_id = str_at(res, &["correlationId"]).map(str::to_owned);
+    event.session_id = str_at(res, &["correlationId"]).map(Text::from);
     event.vendor = VendorRef { format: Format::Entra, event_type: detection, event_id: string_at(res, &["id"]) };
     Ok(Some(event))
 }
@@ -70,7 +70,7 @@ pub(super) fn parse_alert(res: &Value) -> ParseResult {
         return Ok(None);
     };
     let time = fields::required_time(res, &[&["firstActivityDateTime"], &["eventDateTime"], &["createdDateTime"]])?;
-    let detection = str_at(res, &["title"]).or_else(|| str_at(res, &["category"])).unwrap_or("alert").to_owned();
+    let detection = Text::from(str_at(res, &["title"]).or_else(|| str_at(res, &["category"])).unwrap_or("alert"));
     let mut event = Event::new(
         string_at(res, &["id"]).unwrap_or_default(),
         time,
@@ -94,15 +94,12 @@ pub(super) fn parse_alert(res: &Value) -> ParseResult {
         .or_else(|| user_states.iter().find_map(|u| str_at(u, &["logonIp"])))
         .and_then(fields::parse_ip);
     let country = ip_evidence.and_then(|e| str_at(e, &["countryLetterCode"]));
-    event.network = Network {
-        ip,
-        geo: country.map(|c| Geo { country: Some(c.to_owned()), ..Geo::default() }),
-        ..Network::default()
-    };
-    let event_type = str_at(res, &["category"]).unwrap_or("alert").to_owned();
+    event.network =
+        Network { ip, geo: country.map(|c| Geo { country: Some(c.into()), ..Geo::default() }), ..Network::default() };
+    let event_type = Text::from(str_at(res, &["category"]).unwrap_or("alert"));
     event.app = str_at(res, &["serviceSource"])
         .or_else(|| path(res, &["vendorInformation", "provider"]).and_then(Value::as_str))
-        .map(str::to_owned);
+        .map(Text::from);
     event.vendor = VendorRef { format: Format::Entra, event_type, event_id: string_at(res, &["id"]) };
     Ok(Some(event))
 }

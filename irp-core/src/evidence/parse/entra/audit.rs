@@ -13,7 +13,7 @@ use super::super::fields::{self, array_at, path, str_at, string_at};
 use super::super::ParseResult;
 use super::{factor_name, object_at};
 use crate::evidence::{
-    Event, EventKind, Format, Network, Outcome, OutcomeResult, RecoveryChannel, Target, UserId, VendorRef,
+    Event, EventKind, Format, Network, Outcome, OutcomeResult, RecoveryChannel, Target, Text, UserId, VendorRef,
 };
 
 /// One entry of `modifiedProperties` (Graph: `displayName`/`oldValue`/`newValue`; Office 365:
@@ -66,9 +66,9 @@ fn new_value<'a>(props: &'a [ModifiedProperty], name: &str) -> Option<&'a str> {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct ChangeContext<'a> {
     /// The client application a consent or grant concerns.
-    pub app: Option<String>,
+    pub app: Option<Text>,
     /// The role a role assignment concerns.
-    pub role: Option<String>,
+    pub role: Option<Text>,
     /// Free-text detail naming an authentication method (`resultReason`, `additionalDetails`).
     pub detail: Option<&'a str>,
 }
@@ -112,7 +112,7 @@ pub(crate) fn directory_change_kind(activity: &str, props: &[ModifiedProperty], 
         },
         _ if a.starts_with("add ") && a.contains("member to role") && !a.contains("request") => {
             EventKind::PrivilegeGrant {
-                role: new_value(props, "Role.DisplayName").map(str::to_owned).or(ctx.role.clone()),
+                role: new_value(props, "Role.DisplayName").map(Text::from).or(ctx.role.clone()),
             }
         }
         "update user" => user_update_kind(props),
@@ -121,17 +121,17 @@ pub(crate) fn directory_change_kind(activity: &str, props: &[ModifiedProperty], 
 }
 
 /// The app a grant is for: `ServicePrincipal.DisplayName` when the record names it, else the caller's.
-fn app_name(props: &[ModifiedProperty], ctx: &ChangeContext<'_>) -> String {
+fn app_name(props: &[ModifiedProperty], ctx: &ChangeContext<'_>) -> Text {
     new_value(props, "ServicePrincipal.DisplayName")
-        .map(str::to_owned)
+        .map(Text::from)
         .or_else(|| ctx.app.clone())
-        .unwrap_or_else(|| "unknown application".to_owned())
+        .unwrap_or_else(|| "unknown application".into())
 }
 
 /// `ConsentAction.Permissions` reads like
 /// `[] => [[Id: ..., ClientId: ..., ConsentType: Principal, Scope: Mail.Read offline_access, CreatedDateTime: ...]];`.
 /// Scopes are read from the part after `=>` (the new grant) when there is one.
-fn consent_scopes(text: &str) -> Vec<String> {
+fn consent_scopes(text: &str) -> Vec<Text> {
     let new_part = text.rsplit_once("=>").map_or(text, |(_, after)| after);
     let mut scopes = Vec::new();
     for piece in new_part.split("Scope:").skip(1) {
@@ -146,12 +146,12 @@ fn consent_scopes(text: &str) -> Vec<String> {
 }
 
 /// Space-separated OAuth scopes (Graph `scope` strings may have a leading space).
-fn split_scopes(text: &str) -> Vec<String> {
-    text.split_whitespace().map(str::to_owned).collect()
+fn split_scopes(text: &str) -> Vec<Text> {
+    text.split_whitespace().map(Text::from).collect()
 }
 
 /// `User registered Authenticator App with Notification and Code` -> `push`.
-fn method_from_detail(detail: &str) -> Option<String> {
+fn method_from_detail(detail: &str) -> Option<Text> {
     let d = detail.trim();
     let lower = d.to_ascii_lowercase();
     let start = ["registered ", "deleted ", "removed "].iter().find_map(|w| lower.find(w).map(|i| i + w.len()));
@@ -168,7 +168,7 @@ fn user_update_kind(props: &[ModifiedProperty]) -> EventKind {
     for (name, factor) in [("StrongAuthenticationMethod", None), ("StrongAuthenticationPhoneAppDetail", Some("push"))] {
         if let Some(p) = prop(props, name) {
             let (old, new) = (count(p.old.as_ref()), count(p.new.as_ref()));
-            let factor = factor.map(str::to_owned);
+            let factor = factor.map(Text::from);
             if new > old {
                 return EventKind::MfaFactorEnrolled { factor };
             }
@@ -203,10 +203,10 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
     };
     let initiated = object_at(res, &["initiatedBy"]);
     let initiator_user = initiated.as_deref().and_then(|i| {
-        str_at(i, &["user", "userPrincipalName"]).or_else(|| str_at(i, &["user", "displayName"])).map(str::to_owned)
+        str_at(i, &["user", "userPrincipalName"]).or_else(|| str_at(i, &["user", "displayName"])).map(Text::from)
     });
     let initiator_app = initiated.as_deref().and_then(|i| {
-        str_at(i, &["app", "displayName"]).or_else(|| str_at(i, &["app", "servicePrincipalName"])).map(str::to_owned)
+        str_at(i, &["app", "displayName"]).or_else(|| str_at(i, &["app", "servicePrincipalName"])).map(Text::from)
     });
     let targets = array_at(res, &["targetResources"]);
     let props: Vec<ModifiedProperty> =
@@ -220,7 +220,7 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
     };
     let ctx = ChangeContext {
         app: grant_client(&targets, &props),
-        role: targets.iter().find(|t| type_is(t, "Role")).and_then(|t| str_at(t, &["displayName"])).map(str::to_owned),
+        role: targets.iter().find(|t| type_is(t, "Role")).and_then(|t| str_at(t, &["displayName"])).map(Text::from),
         detail: detail_value("AuthenticationMethod")
             .or_else(|| detail_value("Method"))
             .or_else(|| str_at(res, &["resultReason"])),
@@ -230,7 +230,7 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
     let target_user = targets
         .iter()
         .find(|t| type_is(t, "User"))
-        .and_then(|t| str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(str::to_owned));
+        .and_then(|t| str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(Text::from));
     // Grants are made by the initiator, for themselves or the tenant; other changes are made to a user.
     let (user, actor) = match (&kind, target_user, initiator_user.or(initiator_app)) {
         (EventKind::OAuthGrant { .. }, _, Some(init)) => (init, None),
@@ -253,23 +253,22 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
         .or_else(|| detail_value("ipaddr"))
         .and_then(fields::parse_ip);
     event.network = Network { ip, ..Network::default() };
-    event.user_agent = detail_value("User-Agent").or_else(|| str_at(res, &["UserAgent"])).map(str::to_owned);
+    event.user_agent = detail_value("User-Agent").or_else(|| str_at(res, &["UserAgent"])).map(Text::from);
     if let EventKind::OAuthGrant { app, .. } = &event.kind {
         event.app = Some(app.clone());
     }
     event.targets = targets
         .iter()
         .map(|t| Target {
-            kind: str_at(t, &["type"]).map(str::to_owned),
-            id: str_at(t, &["id"]).map(str::to_owned),
-            name: str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(str::to_owned),
+            kind: str_at(t, &["type"]).map(Text::from),
+            id: str_at(t, &["id"]).map(Text::from),
+            name: str_at(t, &["userPrincipalName"]).or_else(|| str_at(t, &["displayName"])).map(Text::from),
         })
         .collect();
-    event.vendor =
-        VendorRef { format: Format::Entra, event_type: activity.to_owned(), event_id: string_at(res, &["id"]) };
+    event.vendor = VendorRef { format: Format::Entra, event_type: activity.into(), event_id: string_at(res, &["id"]) };
     if event.outcome.result == OutcomeResult::Unknown {
         if let Some(r) = str_at(res, &["result"]) {
-            event.outcome.reason = Some(r.to_owned());
+            event.outcome.reason = Some(r.into());
         }
     }
     Ok(Some(event))
@@ -281,19 +280,19 @@ fn type_is(target: &Value, kind: &str) -> bool {
 
 /// The client of a grant: the target whose id `ServicePrincipal.ObjectID` names (its name, or the
 /// id when the log leaves the name empty), else the first service principal or application target.
-fn grant_client(targets: &[Value], props: &[ModifiedProperty]) -> Option<String> {
+fn grant_client(targets: &[Value], props: &[ModifiedProperty]) -> Option<Text> {
     if let Some(id) = new_value(props, "ServicePrincipal.ObjectID") {
         let named = targets
             .iter()
             .find(|t| str_at(t, &["id"]).is_some_and(|t_id| t_id.eq_ignore_ascii_case(id)))
             .and_then(|t| str_at(t, &["displayName"]));
-        return Some(named.unwrap_or(id).to_owned());
+        return Some(named.unwrap_or(id).into());
     }
     targets
         .iter()
         .find(|t| type_is(t, "ServicePrincipal") || type_is(t, "Application"))
         .and_then(|t| str_at(t, &["displayName"]).or_else(|| str_at(t, &["id"])))
-        .map(str::to_owned)
+        .map(Text::from)
 }
 
 #[cfg(test)]

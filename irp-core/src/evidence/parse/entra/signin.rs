@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::super::fields::{self, array_at, bool_at, path, str_at, string_at};
 use super::super::{FieldError, ParseResult};
 use super::{factor_name, geo, object_at, risk_cleared, risk_level};
-use crate::evidence::{Event, EventKind, Format, Network, Outcome, OutcomeResult, RiskLevel, Target, VendorRef};
+use crate::evidence::{Event, EventKind, Format, Network, Outcome, OutcomeResult, RiskLevel, Target, Text, VendorRef};
 
 /// Interrupts that ask for a (further) strong authentication step.
 const CHALLENGE_CODES: &[i64] = &[50074, 50076, 50079, 50072, 50158];
@@ -43,21 +43,21 @@ pub(super) fn parse(res: &Value, outer: Option<&Value>) -> ParseResult {
 
     let mut event = Event::new(string_at(res, &["id"]).unwrap_or_default(), time, user, kind, outcome);
     event.network = network(res, outer);
-    event.user_agent = str_at(res, &["userAgent"]).map(str::to_owned);
-    event.device_id = object_at(res, &["deviceDetail"]).and_then(|d| str_at(&d, &["deviceId"]).map(str::to_owned));
-    event.session_id = str_at(res, &["sessionId"]).or_else(|| str_at(res, &["correlationId"])).map(str::to_owned);
-    event.app = str_at(res, &["appDisplayName"]).or_else(|| str_at(res, &["appId"])).map(str::to_owned);
+    event.user_agent = str_at(res, &["userAgent"]).map(Text::from);
+    event.device_id = object_at(res, &["deviceDetail"]).and_then(|d| str_at(&d, &["deviceId"]).map(Text::from));
+    event.session_id = str_at(res, &["sessionId"]).or_else(|| str_at(res, &["correlationId"])).map(Text::from);
+    event.app = str_at(res, &["appDisplayName"]).or_else(|| str_at(res, &["appId"])).map(Text::from);
     event.interactive = interactive(res, outer);
     event.risk = risk(res);
     if let Some(resource) = str_at(res, &["resourceDisplayName"]) {
         event.targets.push(Target {
-            kind: Some("Resource".to_owned()),
-            id: str_at(res, &["resourceId"]).map(str::to_owned),
-            name: Some(resource.to_owned()),
+            kind: Some("Resource".into()),
+            id: str_at(res, &["resourceId"]).map(Text::from),
+            name: Some(resource.into()),
         });
     }
     let event_type =
-        outer.and_then(|o| str_at(o, &["category"])).or_else(|| str_at(res, &["Type"])).unwrap_or("signIn").to_owned();
+        outer.and_then(|o| str_at(o, &["category"])).or_else(|| str_at(res, &["Type"])).unwrap_or("signIn").into();
     event.vendor = VendorRef { format: Format::Entra, event_type, event_id: string_at(res, &["id"]) };
     Ok(Some(event))
 }
@@ -103,7 +103,7 @@ fn textual_result(outer: Option<&Value>) -> Option<OutcomeResult> {
 
 /// The event kind and outcome for an error code (see the module docs).
 fn classify(res: &Value, code: Option<i64>) -> (EventKind, Outcome) {
-    let reason = code.map(|c| c.to_string());
+    let reason = code.map(|c| Text::from(c.to_string()));
     match code {
         None => (EventKind::Login, Outcome::default()),
         Some(0) => (EventKind::Login, Outcome::success()),
@@ -142,7 +142,7 @@ fn mfa_declined(res: &Value) -> bool {
 }
 
 /// The second factor used: the first non-password `authenticationDetails` step, else `mfaDetail`.
-fn mfa_factor(res: &Value) -> Option<String> {
+fn mfa_factor(res: &Value) -> Option<Text> {
     array_at(res, &["authenticationDetails"])
         .iter()
         .filter_map(|d| str_at(d, &["authenticationMethod"]))
@@ -160,7 +160,7 @@ fn network(res: &Value, outer: Option<&Value>) -> Network {
     let mut geo = location.as_deref().and_then(geo);
     if geo.is_none() {
         let country = str_at(res, &["Location"]).or_else(|| outer.and_then(|o| str_at(o, &["location"])));
-        geo = country.map(|c| crate::evidence::Geo { country: Some(c.to_owned()), ..Default::default() });
+        geo = country.map(|c| crate::evidence::Geo { country: Some(c.into()), ..Default::default() });
     }
     let asn = fields::f64_at(res, &["autonomousSystemNumber"])
         .filter(|n| n.fract() == 0.0 && *n > 0.0 && *n <= f64::from(u32::MAX))
