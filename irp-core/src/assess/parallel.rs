@@ -22,10 +22,6 @@ const CHUNK_BYTES: usize = 256 << 10;
 /// Parts read ahead per worker: enough that workers keep parsing while the merging thread files
 /// events or waits for a sweep (a few MiB in all).
 const IN_FLIGHT_PER_THREAD: u64 = 8;
-/// Events merged between two parallel sweeps: bounds the events held beyond the users' windows.
-/// Sweeping more often cost more than it saved in memory (8,192: ~10% slower, the same peak on
-/// the benchmark). The unit tests sweep every 1,024 so that their inputs sweep mid-stream too.
-const SWEEP_EVERY_EVENTS: u64 = if cfg!(test) { 1024 } else { 24 * 1024 };
 
 /// One part of a source: where it starts and its bytes.
 struct Chunk {
@@ -70,9 +66,9 @@ impl Assessor {
             return self.push_source(source_name, input, format);
         }
         self.transaction(|a| {
-            a.deferred_sweeps = true;
+            a.sweep_threads = threads;
             let read = a.read_parallel(source_name, input, format, threads);
-            a.deferred_sweeps = false;
+            a.sweep_threads = 1;
             a.sweep_users(threads);
             read
         })
@@ -114,7 +110,6 @@ impl Assessor {
             let mut stats = ReadStats::default();
             let mut carry = Vec::new();
             let (mut sent, mut merged, mut line, mut eof) = (0u64, 0u64, 1u64, false);
-            let mut since_sweep = 0u64;
             // Part buffers come back with the workers' results and are reused: a fresh 1 MiB
             // buffer is fresh pages the kernel must fault in and zero, for every part.
             let mut spare: Vec<Vec<u8>> = Vec::new();
@@ -150,7 +145,6 @@ impl Assessor {
                     match result {
                         Ok(shard) => {
                             stats.add(shard.stats());
-                            since_sweep += shard.stats().events;
                             self.merge(shard);
                             spare.push(chunk.bytes);
                         }
@@ -159,10 +153,6 @@ impl Assessor {
                             break;
                         }
                     }
-                }
-                if since_sweep >= SWEEP_EVERY_EVENTS {
-                    self.sweep_users(threads);
-                    since_sweep = 0;
                 }
             }
             drop(job_tx);
