@@ -235,6 +235,33 @@ mod tests {
             prop_assert_eq!(got.window, window_events);
             prop_assert_eq!(got.considered, considered);
         }
+
+        /// The assessor's way: events filed without folding, folded in batches when due.
+        #[test]
+        fn folding_in_batches_equals_splitting_at_the_end(
+            spec in prop::collection::vec((0usize..40, 0i64..200, 0usize..4), 0..200),
+            batch in 1usize..50,
+        ) {
+            let window = Duration::hours(96);
+            let countries = ["US", "FR", "NG", "BR"];
+            let events: Vec<Event> = spec
+                .iter()
+                .enumerate()
+                .map(|(i, &(id, m, c))| login(&format!("r{}", id + i % 7), m * 200 + i as i64, countries[c]))
+                .collect();
+            let mut history = UserHistory::default();
+            for (i, e) in events.iter().cloned().enumerate() {
+                history.push_deferred(e);
+                if (i + 1) % batch == 0 && history.sweep_due(window) {
+                    history.sweep(window);
+                }
+            }
+            let got = history.finish(window);
+            let (baseline, window_events, considered) = whole(events, window);
+            prop_assert_eq!(got.baseline, baseline);
+            prop_assert_eq!(got.window, window_events);
+            prop_assert_eq!(got.considered, considered);
+        }
     }
 
     #[test]
