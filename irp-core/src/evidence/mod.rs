@@ -1,7 +1,8 @@
 //! Evidence: the normalised [`Event`] model and the readers and parsers that build it from
 //! real vendor exports.
 //!
-//! * [`event`] holds the one event shape every detector sees.
+//! * [`event`] holds the one event shape every detector sees; its strings are [`Text`], which
+//!   keeps short ones inline (most event fields are short, and an export has millions).
 //! * [`reader`] does framing (NDJSON, a JSON array, a vendor page object such as `{"value": [ ... ]}`)
 //!   over any `BufRead`, with positions for error messages. Decompression and file handling
 //!   belong to the caller: this crate does no I/O of its own.
