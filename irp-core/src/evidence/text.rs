@@ -177,4 +177,22 @@ mod tests {
         let (a, b) = (Text::from("a"), Text::from("b"));
         assert!(a < b, "ordered as strings");
     }
+
+    #[test]
+    fn looks_up_by_str_in_hashed_and_ordered_sets() {
+        // `Borrow<str>` promises the same hash and order as the `str`.
+        let long = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15";
+        let hashed: std::collections::HashSet<Text> = ["US".into(), long.into()].into_iter().collect();
+        let ordered: std::collections::BTreeSet<Text> = hashed.iter().cloned().collect();
+        for s in ["US", long] {
+            assert!(hashed.contains(s) && ordered.contains(s), "{s}");
+        }
+        assert!(!hashed.contains("us"));
+    }
+
+    #[test]
+    fn lower_cases_ascii_only_where_needed() {
+        assert_eq!(Text::ascii_lowercase("Alice@Example.COM"), "alice@example.com");
+        assert_eq!(Text::ascii_lowercase("bob@example.com"), "bob@example.com");
+    }
 }
