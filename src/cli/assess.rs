@@ -91,7 +91,6 @@ impl AssessError {
 
 /// Runs `irp assess`.
 pub fn run(args: AssessArgs) -> ExitCode {
-    super::allocator::keep_freed_memory();
     match assess(&args).and_then(|text| write_stdout(&text)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
