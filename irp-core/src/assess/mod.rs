@@ -232,7 +232,7 @@ impl Assessor {
             due.into_iter().for_each(|h| h.sweep(window));
             return;
         }
-        let per_thread = due.len().div_ceil(threads.max(1)).max(64);
+        let per_thread = due.len().div_ceil(threads).max(64);
         std::thread::scope(|scope| {
             for part in due.chunks_mut(per_thread) {
                 scope.spawn(move || part.iter_mut().for_each(|h| h.sweep(window)));

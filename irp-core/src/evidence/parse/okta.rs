@@ -517,9 +517,9 @@ fn target(t: &TargetFields<'_>) -> Target {
     }
 }
 
-/// Client IP, geo and AS. `client.ipAddress` is the address Okta attributes the request to; the
-/// first hop of `request.ipChain` stands in when it is missing.
 /// The client IP (else the first hop's) and the geolocation that goes with it.
+/// `client.ipAddress` is the address Okta attributes the request to; the first hop of
+/// `request.ipChain` stands in when it is missing.
 fn client_ip<'a>(f: &Fields<'a>) -> (Option<std::net::IpAddr>, Option<GeoFields<'a>>) {
     match f.client_ip.and_then(fields::parse_ip) {
         Some(ip) => (Some(ip), f.client_geo.or(f.hop_geo)),
@@ -535,6 +535,7 @@ fn as_number(f: &Fields<'_>) -> Option<u32> {
         .filter(|&n| n != 0)
 }
 
+/// Client IP, geo and AS.
 fn network(f: &Fields<'_>) -> Network {
     let (ip, geo_src) = client_ip(f);
     let geo = geo_src.map(|g| Geo {
