@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use irp_core::evidence::parse::okta_fast::{parse_str_using, Reader};
 use irp_core::evidence::parse::{parse_record, parse_text, sniff, unwrap_provenance, ParseResult};
 use irp_core::evidence::{EventId, EvidenceError, Format, RecordReader};
 use proptest::prelude::*;
@@ -126,6 +127,35 @@ fn generated_records_parse_the_same_both_ways() {
         n += 1;
     }
     assert!(n >= 3_000);
+}
+
+/// The fast path's two readers: the cursor gives what `serde_json` gives, or declines.
+fn check_readers(text: &str) -> Result<bool, TestCaseError> {
+    let scanned = parse_str_using(text, false, Reader::Scan);
+    if scanned.is_some() {
+        prop_assert!(serde_json::from_str::<Value>(text).is_ok(), "cursor took invalid JSON: {}", text);
+        prop_assert_eq!(&scanned, &parse_str_using(text, false, Reader::Serde), "{}", text);
+    }
+    Ok(scanned.is_some())
+}
+
+/// The cursor reads every record without escapes the same as `serde_json`, and does take them
+/// (it is the reader the fast path uses first).
+#[test]
+fn the_cursor_reads_what_serde_json_reads() {
+    let data = generated();
+    for line in data.lines() {
+        assert!(check_readers(line).unwrap(), "cursor declined {line}");
+    }
+    let mut took = 0;
+    for (file, text) in okta_corpus() {
+        let took_it = check_readers(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        if !text.contains('\\') && parse_str_using(&text, false, Reader::Serde).is_some() {
+            assert!(took_it, "{file}: cursor declined {text}");
+        }
+        took += usize::from(took_it);
+    }
+    assert!(took > 100, "cursor took only {took} records");
 }
 
 /// The reader with the fast path gives what reading each line into a `Value` gives: events
@@ -428,7 +458,42 @@ proptest! {
                 prop_assert_eq!(Some(fast), slow, "{:?} {:?}: {}", format, muts, text);
             }
         }
+        check_readers(&text)?;
     }
+
+    /// Bytes inserted, replaced and deleted anywhere in a record's text: whatever the cursor
+    /// still takes, `serde_json` takes and reads the same.
+    #[test]
+    fn edited_texts_read_the_same_or_decline(
+        base in any::<prop::sample::Index>(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0..3u8, any::<prop::sample::Index>()), 1..4),
+    ) {
+        const BYTES: &[u8] = b"{}[]\",:. -+0123456789eEtrufalsn\\\t\n\x01\x7f";
+        let bases = texts_cached();
+        let mut text = bases[base.index(bases.len())].clone().into_bytes();
+        for (at, op, byte) in &edits {
+            let at = at.index(text.len() + 1);
+            let byte = BYTES[byte.index(BYTES.len())];
+            match op {
+                0 => text.insert(at, byte),
+                1 if at < text.len() => text[at] = byte,
+                _ if at < text.len() => { text.remove(at); }
+                _ => {}
+            }
+        }
+        let text = String::from_utf8_lossy(&text);
+        check_readers(&text)?;
+    }
+}
+
+/// Record texts as written (generated, and the corpus' API-shape lines) for byte-level edits.
+fn texts_cached() -> &'static [String] {
+    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let mut out: Vec<String> = generated().lines().take(300).map(str::to_owned).collect();
+        out.extend(okta_corpus().into_iter().map(|(_, t)| t).filter(|t| t.len() < 4096));
+        out
+    })
 }
 
 fn bases_cached() -> &'static [Value] {

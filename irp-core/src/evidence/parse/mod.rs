@@ -7,6 +7,7 @@
 
 pub mod entra;
 pub mod fields;
+mod json_scan;
 pub mod o365;
 pub mod okta;
 pub mod okta_fast;
