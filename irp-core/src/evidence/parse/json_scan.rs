@@ -5,8 +5,8 @@
 //! nesting) and validates everything it passes over as `serde_json` would, so a text it scans to
 //! the end is one `serde_json` accepts, with the same values. Anything else, valid or not, is a
 //! [`Decline`]: a string with an escape, a number with an exponent or more than
-//! [`MAX_NUMBER_LEN`] characters (15 digits with a
-//! fraction), nesting deeper than [`MAX_DEPTH`], and every syntax error. The
+//! [`MAX_INTEGER_DIGITS`] digits ([`MAX_DECIMAL_DIGITS`] with a fraction), nesting deeper than
+//! [`MAX_DEPTH`], and every syntax error. The
 //! caller then hands the text to `serde_json`, which reads the rare cases and words the errors.
 //! Declining is always safe; accepting is the promise the differential tests in
 //! `irp-core/tests/okta_fast_path.rs` check.
@@ -21,12 +21,16 @@ pub(crate) type Scanned<T> = Result<T, Decline>;
 /// Deepest nesting scanned; `serde_json` refuses more than 128.
 pub(crate) const MAX_DEPTH: u32 = 64;
 
-/// Longest integer scanned (sign included): it fits a `u64`, which `serde_json` and
-/// `str::parse::<f64>` both round to the nearest `f64`.
-pub(crate) const MAX_NUMBER_LEN: usize = 17;
+/// Most digits in an integer: it fits a `u64`, which `serde_json` and `str::parse::<f64>` both
+/// round once to the nearest `f64`.
+pub(crate) const MAX_INTEGER_DIGITS: usize = 17;
 
-/// Most digits in a number with a fraction (see [`Cursor::number`]).
+/// Most digits in a number with a fraction: below 2^53, so the digits are an exact `f64`, and
+/// dividing by an exact power of ten rounds once, as `str::parse::<f64>` does.
 pub(crate) const MAX_DECIMAL_DIGITS: usize = 15;
+
+const POWERS_OF_TEN: [f64; MAX_DECIMAL_DIGITS + 1] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /// Members of an object or elements of an array being scanned; tracks the separators.
 pub(crate) struct Items {
@@ -173,43 +177,55 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A number as `f64`, as `serde_json` converts it.
+    /// A number in JSON's grammar, without an exponent, as `serde_json` converts it to `f64`:
+    /// its digits read as an integer, then divided by a power of ten for a fraction. Within the
+    /// digit limits both steps are exact or one correct rounding.
     pub(crate) fn f64(&mut self) -> Scanned<f64> {
-        self.number()?.parse().map_err(|_| Decline)
-    }
-
-    /// The text of a number in JSON's grammar, without an exponent.
-    fn number(&mut self) -> Scanned<&'a str> {
         self.skip_ws();
         let bytes = self.bytes();
-        let start = self.pos;
-        let mut i = start;
-        if bytes.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        let digits = |i: usize| i + bytes.get(i..).map_or(0, |b| b.iter().take_while(|b| b.is_ascii_digit()).count());
+        let mut i = self.pos;
+        let negative = bytes.get(i) == Some(&b'-');
+        i += usize::from(negative);
+        let int_start = i;
+        // Wraps only past the digit limits, which decline below.
+        let mut digits_value = 0u64;
+        let mut read_digits = |i: &mut usize| {
+            let from = *i;
+            while let Some(&d @ b'0'..=b'9') = bytes.get(*i) {
+                digits_value = digits_value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                *i += 1;
+            }
+            *i - from
+        };
         match bytes.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => i = digits(i),
+            Some(b'1'..=b'9') => drop(read_digits(&mut i)),
             _ => return Err(Decline),
         }
-        let mut len_limit = MAX_NUMBER_LEN;
+        let int_digits = i - int_start;
+        let mut fraction_digits = 0;
         if bytes.get(i) == Some(&b'.') {
-            let after = digits(i + 1);
-            if after == i + 1 {
+            i += 1;
+            fraction_digits = read_digits(&mut i);
+            if fraction_digits == 0 {
                 return Err(Decline);
             }
-            i = after;
-            // Sign and point, and at most 15 digits: `serde_json` scales the digits, read as an
-            // integer, by a power of ten, which is exact (so equal to `str::parse`) below 2^53.
-            len_limit = MAX_DECIMAL_DIGITS + 1 + usize::from(bytes.get(start) == Some(&b'-'));
         }
         // An exponent, a digit after a leading zero, or a number too long to be sure of.
-        if matches!(bytes.get(i), Some(b'e' | b'E' | b'0'..=b'9')) || i - start > len_limit {
+        let too_long = if fraction_digits == 0 {
+            int_digits > MAX_INTEGER_DIGITS
+        } else {
+            int_digits + fraction_digits > MAX_DECIMAL_DIGITS
+        };
+        if too_long || matches!(bytes.get(i), Some(b'e' | b'E' | b'0'..=b'9')) {
             return Err(Decline);
         }
         self.pos = i;
-        self.text.get(start..i).ok_or(Decline)
+        let magnitude = match POWERS_OF_TEN.get(fraction_digits) {
+            Some(&scale) if fraction_digits > 0 => digits_value as f64 / scale,
+            _ => digits_value as f64,
+        };
+        Ok(if negative { -magnitude } else { magnitude })
     }
 
     /// Passes over one value of any type, validating it.
@@ -232,7 +248,7 @@ impl<'a> Cursor<'a> {
             }
             Some(b't' | b'f') => self.bool().map(drop),
             Some(b'n') => self.literal("null"),
-            _ => self.number().map(drop),
+            _ => self.f64().map(drop),
         }
     }
 }
@@ -294,7 +310,8 @@ mod tests {
             r#"{"a":[1,-2.5,0,-0,true,false,null,{"b":"c"}],"d":{},"e":[]}"#,
             " \t\r\n{ \"a\" : [ 1 , 2 ] } \n",
             r#""Köln""#,
-            "12345678901234567",
+            "-12345678901234567",
+            "12345678901234.5",
         ] {
             assert_eq!(skim(ok), Ok(()), "{ok}");
         }
@@ -312,6 +329,8 @@ mod tests {
             ".5",
             "1e5",
             "123456789012345678",
+            "1234567890123456.7",
+            "-0.1234567890123456",
             "tru",
             "nul",
             r#""a\"b""#,
@@ -363,14 +382,27 @@ mod tests {
             }
         }
 
-        /// Numbers read the same as `serde_json` reads them, bit for bit.
+        /// Numbers read the same as `serde_json` reads them, bit for bit, up to the digit limits.
         #[test]
-        fn numbers_match_serde_json(int in -99_999_999i64..99_999_999, frac in 0u64..99_999_999, digits in 0usize..8) {
-            let text = if digits == 0 { int.to_string() } else { format!("{int}.{:0digits$}", frac % 10u64.pow(digits as u32)) };
+        fn numbers_match_serde_json(negative in any::<bool>(), digits in "[0-9]{1,17}", point in 0usize..17) {
+            let digits = digits.trim_start_matches('0');
+            let digits = if digits.is_empty() { "0" } else { digits };
+            let text = match point {
+                p if p > 0 && p < digits.len() => format!("{}.{}", &digits[..digits.len() - p], &digits[digits.len() - p..]),
+                p if p > 0 => format!("0.{digits}"),
+                _ => digits.to_owned(),
+            };
+            let text = if negative { format!("-{text}") } else { text };
             let theirs: f64 = serde_json::from_str(&text).unwrap();
-            let mut c = Cursor::new(&text);
-            let ours = c.f64().unwrap();
-            prop_assert_eq!(ours.to_bits(), theirs.to_bits(), "{}", text);
+            let fraction = text.contains('.');
+            let count = text.bytes().filter(u8::is_ascii_digit).count();
+            match Cursor::new(&text).f64() {
+                Ok(ours) => prop_assert_eq!(ours.to_bits(), theirs.to_bits(), "{}", text),
+                Err(Decline) => prop_assert!(
+                    count > if fraction { MAX_DECIMAL_DIGITS } else { MAX_INTEGER_DIGITS },
+                    "declined {}", text
+                ),
+            }
         }
     }
 }

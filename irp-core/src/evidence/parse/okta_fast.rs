@@ -73,17 +73,16 @@ pub fn parse_str_using(text: &str, sniffing: bool, reader: Reader) -> Option<Par
 }
 
 fn parse_using(text: &str, sniffing: bool, only: Option<&UserId>, reader: Reader) -> Option<ParseResult> {
-    let scanned = || {
-        let mut cursor = Cursor::new(text);
-        let record = Record::scan(&mut cursor).ok()?;
-        cursor.finish().ok().map(|()| record)
+    let mut scanned = Record::default();
+    let deserialized: Record<'_>;
+    let r = if reader != Reader::Serde && scan_record(text, &mut scanned) {
+        &scanned
+    } else if reader != Reader::Scan {
+        deserialized = serde_json::from_str(text).ok()?;
+        &deserialized
+    } else {
+        return None;
     };
-    let deserialized = || serde_json::from_str::<Record<'_>>(text).ok();
-    let r = match reader {
-        Reader::Both => scanned().or_else(deserialized),
-        Reader::Scan => scanned(),
-        Reader::Serde => deserialized(),
-    }?;
     let event_type = s(&r.event_type)?;
     if sniffing && !event_type.contains('.') {
         return None;
@@ -137,6 +136,12 @@ fn parse_using(text: &str, sniffing: bool, only: Option<&UserId>, reader: Reader
         risk_security: security.and_then(|c| c.risk.as_ref()).and_then(|k| s(&k.level)),
     };
     Some(Ok(build_for(&fields, only)))
+}
+
+/// Reads the whole text into `record` with the cursor; `false` if it declines.
+fn scan_record<'a>(text: &'a str, record: &mut Record<'a>) -> bool {
+    let mut cursor = Cursor::new(text);
+    record.fill(&mut cursor).and_then(|()| cursor.finish()).is_ok()
 }
 
 /// A string as [`fields::str_at`] reads it: empty and `"null"` are absent.
@@ -335,6 +340,12 @@ impl<'de> Deserialize<'de> for RiskRec<'de> {
 /// decline where `Deserialize` would fail (and wherever the cursor declines).
 trait Scan<'a>: Sized {
     fn scan(c: &mut Cursor<'a>) -> Scanned<Self>;
+
+    /// [`scan`](Self::scan) into a field; records fill it in place.
+    fn scan_into(c: &mut Cursor<'a>, slot: &mut Option<Self>) -> Scanned<()> {
+        *slot = Some(Self::scan(c)?);
+        Ok(())
+    }
 }
 
 impl<'a, T: Scan<'a>> Scan<'a> for Option<T> {
@@ -458,11 +469,32 @@ macro_rules! record {
 
         impl<$lt> Scan<$lt> for $name<$lt> {
             fn scan(c: &mut Cursor<$lt>) -> Scanned<Self> {
-                $(let mut $field: Option<Option<$ty>> = None;)*
+                let mut record = Self::default();
+                record.fill(c)?;
+                Ok(record)
+            }
+
+            fn scan_into(c: &mut Cursor<$lt>, slot: &mut Option<Self>) -> Scanned<()> {
+                slot.insert(Self::default()).fill(c)
+            }
+        }
+
+        impl<$lt> $name<$lt> {
+            /// Reads the object at the cursor into this (empty) record, in place: records
+            /// nest, and moving each out of its reader costs more than the reading.
+            fn fill(&mut self, c: &mut Cursor<$lt>) -> Scanned<()> {
+                #[allow(non_camel_case_types)]
+                enum Field { $($field,)* }
+                let mut seen = 0u32;
                 let mut members = c.object()?;
                 while let Some(key) = c.key(&mut members)? {
                     match key {
-                        $($key if $field.is_none() => $field = Some(Scan::scan(c)?),)*
+                        $($key if seen & (1 << Field::$field as u32) == 0 => {
+                            seen |= 1 << Field::$field as u32;
+                            if !c.null()? {
+                                Scan::scan_into(c, &mut self.$field)?;
+                            }
+                        })*
                         other => {
                             if $name::is_near_key(other) {
                                 return Err(super::json_scan::Decline);
@@ -471,7 +503,7 @@ macro_rules! record {
                         }
                     }
                 }
-                Ok($name { $($field: $field.flatten(),)* _borrow: PhantomData })
+                Ok(())
             }
         }
 
