@@ -6,10 +6,9 @@
 //! the end is one `serde_json` accepts, with the same values. Anything else, valid or not, is a
 //! [`Decline`]: a string with an escape, a number with an exponent or more than
 //! [`MAX_INTEGER_DIGITS`] digits ([`MAX_DECIMAL_DIGITS`] with a fraction), nesting deeper than
-//! [`MAX_DEPTH`], and every syntax error. The
-//! caller then hands the text to `serde_json`, which reads the rare cases and words the errors.
-//! Declining is always safe; accepting is the promise the differential tests in
-//! `irp-core/tests/okta_fast_path.rs` check.
+//! [`MAX_DEPTH`], and every syntax error. The caller then hands the text to `serde_json`, which
+//! reads the rare cases and words the errors. Declining is always safe; accepting is the promise
+//! that the differential tests in `irp-core/tests/okta_fast_path.rs` check.
 
 /// The cursor does not handle this text (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +20,14 @@ pub(crate) type Scanned<T> = Result<T, Decline>;
 /// Deepest nesting scanned; `serde_json` refuses more than 128.
 pub(crate) const MAX_DEPTH: u32 = 64;
 
-/// Most digits in an integer: it fits a `u64`, which `serde_json` and `str::parse::<f64>` both
-/// round once to the nearest `f64`.
+/// Most digits in an integer: it fits a `u64`, which is converted to `f64` as `serde_json` does
+/// (one rounding, to nearest).
 pub(crate) const MAX_INTEGER_DIGITS: usize = 17;
 
-/// Most digits in a number with a fraction: below 2^53, so the digits are an exact `f64`, and
-/// dividing by an exact power of ten rounds once, as `str::parse::<f64>` does.
+/// Most digits in a number with a fraction. [`Cursor::f64`] does `serde_json`'s arithmetic (the
+/// digits as a `u64`, divided once by a power of ten); below 2^53 the digits are an exact `f64`,
+/// so that division is the one rounding and the result is also the correctly rounded one that
+/// `serde_json`'s `float_roundtrip` feature would give.
 pub(crate) const MAX_DECIMAL_DIGITS: usize = 15;
 
 const POWERS_OF_TEN: [f64; MAX_DECIMAL_DIGITS + 1] =
@@ -178,8 +179,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// A number in JSON's grammar, without an exponent, as `serde_json` converts it to `f64`:
-    /// its digits read as an integer, then divided by a power of ten for a fraction. Within the
-    /// digit limits both steps are exact or one correct rounding.
+    /// its digits read as an integer, then divided by a power of ten for a fraction (see
+    /// [`MAX_DECIMAL_DIGITS`]).
     pub(crate) fn f64(&mut self) -> Scanned<f64> {
         self.skip_ws();
         let bytes = self.bytes();
