@@ -1,10 +1,12 @@
 //! `irp.assess(...)`: offline assessment of exported logs or of records a SOAR integration
 //! returned, through the core `Assessor`.
 //!
-//! Python objects are turned into owned Rust data first (paths, bytes, or NDJSON text for
-//! dicts); then the interpreter is released while files are read, parsed and assessed.
+//! Paths and bytes are read, parsed and assessed with the interpreter released. Records given
+//! as dicts are written as NDJSON on the calling thread (which needs the interpreter) while
+//! another thread reads what is written so far, so that the two overlap.
 
 use std::ffi::CString;
+use std::sync::mpsc;
 
 use irp_core::assess::Assessor;
 use irp_core::evidence::{EvidenceError, Format};
@@ -14,7 +16,7 @@ use pyo3::types::PyList;
 
 use crate::convert::extract_time;
 use crate::errors::{PyIrpErr, PyIrpResult, SkippedRecordsWarning};
-use crate::evidence::{evidence_arg, format_arg, Evidence};
+use crate::evidence::{evidence_arg, format_arg, write_ndjson_parts, Evidence, EvidenceArg, PartsReader, PART_BYTES};
 use crate::model::PyAssessment;
 use crate::policy::policy_arg;
 
@@ -35,8 +37,13 @@ use crate::policy::policy_arg;
 /// field) raises `ParseError` instead of being skipped; skipped records are reported with one
 /// `SkippedRecordsWarning` naming the count and the first locations.
 ///
+/// Dicts are written as JSON lines (source `<records>`, line = position + 1) while other threads
+/// already read them, so an iterable is consumed once and never held in memory twice.
+///
 /// Raises `ParseError` (with `source`, `line`, `column`, `field`) on bad input, `PolicyError` on a
-/// bad policy, `OSError` when a file cannot be opened, `ValueError` on a naive datetime.
+/// bad policy, `OSError` when a file cannot be opened, `ValueError` on a naive datetime, and
+/// `TypeError` naming the field (`events[3].client`) for a value with no JSON form. With several
+/// bad records, the error is about the first one.
 #[pyfunction]
 // Each parameter is a Python keyword argument.
 #[allow(clippy::too_many_arguments)]
@@ -65,9 +72,11 @@ pub fn assess<'py>(
     if let Some(user) = user {
         assessor = assessor.only_user(user);
     }
-    let evidence = evidence_arg(events)?;
     let wants_one = user.is_some();
-    let (assessments, skipped) = py.detach(move || run(assessor, evidence, format, threads))?;
+    let (assessments, skipped) = match evidence_arg(events)? {
+        EvidenceArg::Ready(evidence) => py.detach(move || run(assessor, evidence, format, threads))?,
+        EvidenceArg::Records(records) => run_streaming(py, assessor, records, format, threads)?,
+    };
     if let Some(message) = skipped {
         let message = CString::new(message.replace('\0', "")).unwrap_or_default();
         PyErr::warn(py, &py.get_type::<SkippedRecordsWarning>(), &message, 1)?;
@@ -97,6 +106,39 @@ fn run(
     })?;
     let skipped = skipped_message(assessor.stats().skipped, assessor.warnings());
     Ok((assessor.finish_parallel(threads), skipped))
+}
+
+/// Parts written but not yet read: enough to keep the reading thread busy, few enough that
+/// memory stays a few MiB whatever the number of records.
+const PARTS_IN_FLIGHT: usize = 4;
+
+/// [`run`] on records written as NDJSON by this thread as another one reads them.
+///
+/// The result is the one of writing everything first: the reader sees the same lines. When both
+/// sides fail, the reader's error is about an earlier record (the writer sends every line
+/// before the one it could not write, then stops), so it is the one raised, as the first bad
+/// record in order.
+fn run_streaming<'py>(
+    py: Python<'py>,
+    assessor: Assessor,
+    records: impl Iterator<Item = PyResult<Bound<'py, PyAny>>>,
+    format: Format,
+    threads: usize,
+) -> PyIrpResult<(Vec<Assessment>, Option<String>)> {
+    let (parts, arrived) = mpsc::sync_channel::<Vec<u8>>(PARTS_IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || run(assessor, Evidence::Parts(PartsReader::new(arrived)), format, threads));
+        // Waiting for the reader to make room is done without the interpreter.
+        let written = write_ndjson_parts(records, PART_BYTES, |part| py.detach(|| parts.send(part).is_ok()));
+        drop(parts);
+        let read = py
+            .detach(|| reading.join())
+            .map_err(|_| PyIrpErr::Internal("the thread reading the records panicked".into()))?;
+        match (read, written) {
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            (Ok(done), Ok(())) => Ok(done),
+        }
+    })
 }
 
 /// "3 records skipped: …; …" with the first few locations, or `None` when nothing was skipped.

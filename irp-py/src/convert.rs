@@ -3,6 +3,8 @@
 //! Vendor records handed over as Python dicts are written as JSON text here and then read by
 //! exactly the same parser as a file, so a dict and its JSON line always give the same event.
 
+use std::fmt;
+
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{
@@ -20,26 +22,45 @@ const MAX_DEPTH: usize = 128;
 ///
 /// One traversal serves both conversions: the object is written as JSON text
 /// ([`write_py_json`]) and read back, so a `Value` and a record's JSON line always agree.
-pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &mut String) -> PyIrpResult<Value> {
+pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyIrpResult<Value> {
     let mut text = Vec::new();
     write_py_json(obj, path, &mut text)?;
     serde_json::from_slice(&text)
         .map_err(|e| PyIrpErr::Internal(format!("{path}: written JSON does not read back: {e}")))
 }
 
-/// Writes a JSON-like Python object as JSON text (keys keep the dict's order). Records handed
-/// over as dicts take this path straight to the parser: building a `Value` first and
-/// serialising it was two thirds of `irp.assess(list)`.
-pub fn write_py_json(obj: &Bound<'_, PyAny>, path: &mut String, out: &mut Vec<u8>) -> PyIrpResult<()> {
-    write_json_at(obj, path, 0, out)
+/// Writes a JSON-like Python object as JSON text (keys keep the dict's order); `path` names it in
+/// error messages. Records handed over as dicts take this path straight to the parser: building
+/// a `Value` first and serialising it was two thirds of `irp.assess(list)`.
+pub fn write_py_json(obj: &Bound<'_, PyAny>, path: &str, out: &mut Vec<u8>) -> PyIrpResult<()> {
+    write_json_at(obj, &Path::Root(path), 0, out)
 }
 
-fn write_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize, out: &mut Vec<u8>) -> PyIrpResult<()> {
+/// Where a value is, for error messages only: a chain of stack frames, so that naming it costs
+/// nothing until an error needs the text.
+enum Path<'a> {
+    Root(&'a str),
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root(name) => f.write_str(name),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn write_json_at(obj: &Bound<'_, PyAny>, path: &Path<'_>, depth: usize, out: &mut Vec<u8>) -> PyIrpResult<()> {
     if depth > MAX_DEPTH {
         return Err(PyIrpErr::Value(format!("{path}: nested more than {MAX_DEPTH} levels deep (a cycle?)")));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return write_str(&s.to_cow()?, out);
+        write_str(&s.to_cow()?, out);
+        return Ok(());
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         return write_object(dict.iter(), path, depth, out);
@@ -51,10 +72,7 @@ fn write_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize, out: &
             if i > 0 {
                 out.push(b',');
             }
-            let len = path.len();
-            path.push_str(&format!("[{i}]"));
-            write_json_at(&item?, path, depth + 1, out)?;
-            path.truncate(len);
+            write_json_at(&item?, &Path::Index(path, i), depth + 1, out)?;
         }
         out.push(b']');
         return Ok(());
@@ -78,7 +96,7 @@ fn write_json_at(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize, out: &
 }
 
 /// None, a bool, an int, a float, a datetime or a date as a JSON value; `None` for anything else.
-fn scalar_to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyIrpResult<Option<Value>> {
+fn scalar_to_json(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyIrpResult<Option<Value>> {
     if obj.is_none() {
         return Ok(Some(Value::Null));
     }
@@ -102,7 +120,7 @@ fn scalar_to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyIrpResult<Option<Valu
     }
     // datetime before date: datetime is a subclass of date.
     if obj.is_instance_of::<PyDateTime>() {
-        let time = aware_datetime(obj, path)?;
+        let time = aware_datetime(obj, &path.to_string())?;
         return Ok(Some(Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true))));
     }
     if obj.is_instance_of::<PyDate>() {
@@ -113,7 +131,7 @@ fn scalar_to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyIrpResult<Option<Valu
 
 fn write_object<'py>(
     items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
-    path: &mut String,
+    path: &Path<'_>,
     depth: usize,
     out: &mut Vec<u8>,
 ) -> PyIrpResult<()> {
@@ -123,24 +141,48 @@ fn write_object<'py>(
             out.push(b',');
         }
         let key = dict_key(&key, path)?;
-        write_str(&key, out)?;
+        write_str(&key, out);
         out.push(b':');
-        let len = path.len();
-        path.push('.');
-        path.push_str(&key);
-        write_json_at(&value, path, depth + 1, out)?;
-        path.truncate(len);
+        write_json_at(&value, &Path::Key(path, &key), depth + 1, out)?;
     }
     out.push(b'}');
     Ok(())
 }
 
-fn write_str(s: &str, out: &mut Vec<u8>) -> PyIrpResult<()> {
-    serde_json::to_writer(out, s).map_err(|e| PyIrpErr::Internal(format!("cannot write a string: {e}")))
+/// A JSON string. Most strings in vendor records need no escaping: they are checked eight bytes
+/// at a time and copied whole; the others are escaped by `serde_json`.
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    if needs_escaping(s.as_bytes()) {
+        // Writing into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether `bytes` holds a quote, a backslash or a control character (what JSON escapes).
+fn needs_escaping(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let found = chunks.by_ref().any(|chunk| {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        zero(w ^ u64::from_ne_bytes([b'"'; 8]))
+            | zero(w ^ u64::from_ne_bytes([b'\\'; 8]))
+            | (w.wrapping_sub(u64::from_ne_bytes([0x20; 8])) & !w & HIGH)
+            != 0
+    });
+    found || chunks.remainder().iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20)
 }
 
 /// A dict key as text, or the error `py_to_json` gives for a non-`str` key.
-fn dict_key<'a>(key: &'a Bound<'_, PyAny>, path: &str) -> PyIrpResult<std::borrow::Cow<'a, str>> {
+fn dict_key<'a>(key: &'a Bound<'_, PyAny>, path: &Path<'_>) -> PyIrpResult<std::borrow::Cow<'a, str>> {
     match key.cast::<PyString>() {
         Ok(k) => Ok(k.to_cow()?),
         Err(_) => Err(PyIrpErr::Type(format!("{path}: dict keys must be str, found `{}`", key.get_type().name()?))),

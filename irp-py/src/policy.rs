@@ -44,7 +44,7 @@ impl PyPolicy {
                 data.get_type().name()?
             )));
         }
-        let json = py_to_json(data, &mut String::from("policy"))?;
+        let json = py_to_json(data, "policy")?;
         let inner = serde_json::from_value(json).map_err(|e| PolicyError::Invalid(e.to_string()))?;
         Ok(PyPolicy { inner })
     }

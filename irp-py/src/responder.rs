@@ -68,7 +68,7 @@ fn load_config(config: &Bound<'_, PyAny>) -> PyIrpResult<LoadedConfig> {
     } else if config.hasattr("__fspath__")? {
         return ConfigFile::load(&config.extract::<PathBuf>()?).map_err(config_err);
     } else if config.is_instance_of::<pyo3::types::PyMapping>() {
-        let json = py_to_json(config, &mut String::from("config"))?;
+        let json = py_to_json(config, "config")?;
         serde_json::from_value(json).map_err(|e| invalid(&e))?
     } else {
         return Err(PyIrpErr::Type(format!(
@@ -695,7 +695,7 @@ impl PyResponder {
             )));
         }
         let details = match initial_alert_details.filter(|d| !d.is_none()) {
-            Some(d) => Some(py_to_json(d, &mut String::from("initial_alert_details"))?),
+            Some(d) => Some(py_to_json(d, "initial_alert_details")?),
             None => None,
         };
         let inputs = IncidentInputs {

@@ -168,7 +168,7 @@ impl PyRunbook {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyIrpResult<Self> {
         let details = match initial_alert_details.filter(|d| !d.is_none()) {
-            Some(d) => Some(py_to_json(d, &mut String::from("initial_alert_details"))?),
+            Some(d) => Some(py_to_json(d, "initial_alert_details")?),
             None => None,
         };
         let inputs = IncidentInputs {
@@ -221,7 +221,7 @@ impl PyRunbook {
         if outcome.cast::<PyMapping>().is_err() {
             return Err(PyIrpErr::Type(format!("outcome: expected a dict, found `{}`", outcome.get_type().name()?)));
         }
-        let json = py_to_json(outcome, &mut String::from("outcome"))?;
+        let json = py_to_json(outcome, "outcome")?;
         let outcome: EffectOutcome =
             serde_json::from_value(json).map_err(|e| PyIrpErr::Value(format!("outcome: {e}")))?;
         self.resolve_with(effect_id, outcome, now)
@@ -240,7 +240,7 @@ impl PyRunbook {
     ) -> PyIrpResult<()> {
         let now = now_arg(now)?;
         let format = format_arg(format)?;
-        let evidence = evidence_arg(events)?;
+        let evidence = evidence_arg(events)?.into_evidence()?;
         let events = py.detach(move || evidence.read_events(format))?;
         self.resolve_with(effect_id, EffectOutcome::Events { events }, now)
     }

@@ -69,6 +69,40 @@ def test_generator_of_dicts_is_consumed_once(attack_files: list[Path], attack_re
     assert pulled == len(attack_records) == 16
 
 
+def test_many_dicts_stream_to_the_same_result(attack_ndjson: bytes, attack_records: list[dict[str, Any]]) -> None:
+    # Several of the 1 MiB parts the dicts are written in while another thread reads them.
+    records = attack_records * 1500
+    assert len(attack_ndjson) * 1500 > 3 * 1024 * 1024
+    from_bytes = irp.assess(attack_ndjson * 1500)
+    assert from_bytes and irp.assess(records) == from_bytes
+    assert irp.assess(iter(records), threads=1) == from_bytes
+
+
+def test_the_first_bad_record_in_order_is_the_one_raised(attack_records: list[dict[str, Any]]) -> None:
+    unconvertible = {"client": io.BytesIO()}
+    not_a_record = {"eventType": "user.session.start", "published": "soon", "actor": {"alternateId": "a@b.c"}}
+    many = attack_records * 1500
+    # A record that cannot be written as JSON, after many good ones (several parts are read first).
+    with pytest.raises(TypeError, match=r"events\[24000\]\.client: cannot convert a `BytesIO`"):
+        irp.assess([*many, unconvertible])
+    # A record the reader rejects, before one that cannot be written: the reader's error.
+    with pytest.raises(irp.ParseError) as caught:
+        irp.assess([*many[:10], not_a_record, *many, unconvertible], strict=True)
+    assert (caught.value.source, caught.value.line, caught.value.field) == ("<records>", 11, "published")
+    # And the other way round.
+    with pytest.raises(TypeError, match=r"events\[10\]\.client"):
+        irp.assess([*many[:10], unconvertible, *many, not_a_record], strict=True)
+
+
+def test_an_exception_from_the_iterable_propagates(attack_records: list[dict[str, Any]]) -> None:
+    def failing() -> Iterator[dict[str, Any]]:
+        yield from attack_records * 1000
+        raise RuntimeError("page 3 failed")
+
+    with pytest.raises(RuntimeError, match="page 3 failed"):
+        irp.assess(failing())
+
+
 def test_record_order_does_not_matter(attack_files: list[Path], attack_records: list[dict[str, Any]]) -> None:
     assert irp.assess(tuple(reversed(attack_records)), user=VICTIM) == _reference(attack_files)
 
