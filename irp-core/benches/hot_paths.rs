@@ -1,5 +1,5 @@
-//! Micro-benchmarks of the hot paths of `irp assess`: parsing per vendor format, framing,
-//! the single-user prefilter, each detector, the baseline and scoring, and the streaming
+//! Micro-benchmarks of the hot paths of `irp assess`: parsing per vendor format, framing, the
+//! Okta fast path's two readers, the single-user prefilter, each detector, the baseline and scoring, and the streaming
 //! assessor end to end (one pass and the parallel reader).
 //!
 //! `cargo bench -p irp-core --bench hot_paths` (the end-to-end comparison is `scripts/bench`).
@@ -12,6 +12,7 @@ use chrono::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use irp_core::assess::{assess_user, Assessor};
 use irp_core::detect::{self, Baseline, Population, UserContext};
+use irp_core::evidence::parse::okta_fast::{parse_str_using, Reader};
 use irp_core::evidence::{Event, Format, RecordReader, UserFilter, UserId};
 use irp_core::policy::Policy;
 use irp_core::score;
@@ -61,6 +62,19 @@ fn parsing(c: &mut Criterion) {
     group.throughput(Throughput::Elements(values.len() as u64));
     group.bench_function("ndjson", |b| b.iter(|| events_of(black_box(&ndjson)).len()));
     group.bench_function("pretty_array", |b| b.iter(|| events_of(black_box(&pretty)).len()));
+    group.finish();
+
+    // The Okta fast path's two readers of the typed records, on the same lines: the JSON cursor
+    // (what the fast path uses first) and `serde_json` (what it falls back to).
+    let lines: Vec<&str> =
+        std::str::from_utf8(&ndjson).unwrap_or_default().lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut group = c.benchmark_group("okta_reader");
+    group.throughput(Throughput::Bytes(ndjson.len() as u64));
+    for (name, reader) in [("cursor", Reader::Scan), ("serde_json", Reader::Serde)] {
+        group.bench_function(name, |b| {
+            b.iter(|| lines.iter().filter(|l| parse_str_using(black_box(l), false, reader).is_some()).count())
+        });
+    }
     group.finish();
 
     let mut group = c.benchmark_group("prefilter");
