@@ -7,10 +7,10 @@
 //! everything else only validated. The result feeds the same `okta::build` as the `Value` path,
 //! so the events are the same by construction.
 //!
-//! The records are declared once (`record!`) and read two ways: by the JSON
-//! cursor of `json_scan` first, which reads them in place faster than `serde`
-//! visitors do and declines strings with escapes and unusual numbers, and by `serde_json` for
-//! the records the cursor declines.
+//! The records are declared once (`record!`) and read two ways: by the JSON cursor of
+//! `json_scan` first, which reads them in place about twice as fast as `serde` visitors do and
+//! declines strings with escapes and unusual numbers, and by `serde_json` for the records the
+//! cursor declines.
 //!
 //! The fast path only *accepts* records the `Value` path reads the same way, and declines
 //! (`None`) everything else, which then takes the `Value` path and gets its events and errors:
@@ -51,9 +51,9 @@ pub(crate) fn parse_str_for(text: &str, sniffing: bool, only: Option<&UserId>) -
     parse_using(text, sniffing, only, Reader::Both)
 }
 
-/// Which reader turns the text into the typed record. Both give the same records; the
-/// [`Cursor`] is about twice as fast and declines more (escapes, exponents), and the fast path
-/// uses it first. Exposed for the differential tests and benches.
+/// Which reader turns the text into the typed record. Both give the same records; the JSON
+/// cursor is about twice as fast and declines more (escapes, exponents), and the fast path uses
+/// it first. Exposed for the differential tests and benches.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -422,9 +422,10 @@ impl<'a> Scan<'a> for RiskRec<'a> {
     }
 }
 
-/// Declares a record struct whose fields are all optional and a `Deserialize` for it that
-/// declines (errors on) duplicate read keys, keys equal to a read or `poison` key up to ASCII
-/// case, and read fields of another type; other keys are validated and skipped.
+/// Declares a record struct whose fields are all optional, and its two readers: a `Deserialize`
+/// and a [`Scan`] (the cursor, filling the record in place). Both decline (error on) duplicate
+/// read keys, keys equal to a read or `poison` key up to ASCII case, and read fields of another
+/// type; other keys are validated and skipped.
 macro_rules! record {
     ($(#[$doc:meta])* $name:ident<$lt:lifetime> { $($field:ident: $ty:ty = $key:literal,)* } $(poison [$($poison:literal),*])?) => {
         $(#[$doc])*
