@@ -129,13 +129,8 @@ impl<'a> Cursor<'a> {
     /// The next member's key, the cursor then at its value (which the caller must scan or
     /// [`skip`](Self::skip)); `None` at the end of the object.
     pub(crate) fn key(&mut self, items: &mut Items) -> Scanned<Option<&'a str>> {
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
+        if !self.another(items, b'}')? {
             return Ok(None);
-        }
-        if !std::mem::replace(&mut items.first, false) {
-            self.eat(b',')?;
         }
         let key = self.str()?;
         self.eat(b':')?;
@@ -144,7 +139,12 @@ impl<'a> Cursor<'a> {
 
     /// Whether another element follows (the cursor then at it); `false` at the end of the array.
     pub(crate) fn element(&mut self, items: &mut Items) -> Scanned<bool> {
-        if self.peek() == Some(b']') {
+        self.another(items, b']')
+    }
+
+    /// Consumes the `close` bracket (`false`) or, between items, the comma before the next one.
+    fn another(&mut self, items: &mut Items, close: u8) -> Scanned<bool> {
+        if self.peek() == Some(close) {
             self.pos += 1;
             self.depth -= 1;
             return Ok(false);
