@@ -196,9 +196,20 @@ fn opt(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_owned(), |s| format!("\"{s}\""))
 }
 
+/// What Okta's behaviour detection logs on sign-ins, as the API returns it: JSON *text* in
+/// `debugData` (so the record has escapes). Always low and negative here: the benchmark's
+/// recall must come from irp's detectors, not from the IdP's verdict.
+const LOG_ONLY_SECURITY_DATA: &str = r#","logOnlySecurityData":"{\"risk\":{\"level\":\"LOW\"},\"behaviors\":{\"New Geo-Location\":\"NEGATIVE\",\"New Device\":\"NEGATIVE\",\"New IP\":\"NEGATIVE\",\"New State\":\"NEGATIVE\",\"New Country\":\"NEGATIVE\",\"Velocity\":\"NEGATIVE\",\"New City\":\"NEGATIVE\"}}""#;
+
 /// Writes one LogEvent as one line, keys in the order Okta's API returns them.
 fn write_event(out: &mut String, rng: &mut Rng, u: &User, ms: i64, s: &Spec<'_>) {
     let p = s.place;
+    let security_data = match s.event_type {
+        "user.session.start" | "user.authentication.verify" | "user.authentication.auth_via_mfa" => {
+            LOG_ONLY_SECURITY_DATA
+        }
+        _ => "",
+    };
     let geo = format!(
         r#"{{"city":"{}","state":"{}","country":"{}","postalCode":null,"geolocation":{{"lat":{},"lon":{}}}}}"#,
         p.0, p.1, p.2, p.3, p.4
@@ -217,7 +228,7 @@ fn write_event(out: &mut String, rng: &mut Rng, u: &User, ms: i64, s: &Spec<'_>)
     };
     let _ = write!(
         out,
-        r#"{{"actor":{{"id":"{}","type":"User","alternateId":"{}","displayName":"{}","detailEntry":null}},"client":{{"userAgent":{{"rawUserAgent":"{}","os":"{}","browser":"{}"}},"zone":"null","device":"Computer","id":{},"ipAddress":"{}","geographicalContext":{geo}}},"device":null,"authenticationContext":{{"authenticationProvider":null,"credentialProvider":null,"credentialType":null,"issuer":null,"interface":null,"authenticationStep":0,"rootSessionId":"{}","externalSessionId":"{}"}},"displayMessage":"{}","eventType":"{}","outcome":{{"result":"{}","reason":{}}},"published":"{}","securityContext":{{"asNumber":{},"asOrg":"{}","isp":"{}","domain":null,"isProxy":false}},"severity":"{}","debugContext":{{"debugData":{{"requestId":"{request_id}","requestUri":"/idp/idx/identify","url":"/idp/idx/identify?"{}}}}},"legacyEventType":{},"transaction":{{"type":"WEB","id":"{txn}","detail":{{}}}},"uuid":"{uuid}","version":"0","request":{{"ipChain":[{{"ip":"{}","geographicalContext":{geo},"version":"V4","source":null}}]}},"target":{target}}}"#,
+        r#"{{"actor":{{"id":"{}","type":"User","alternateId":"{}","displayName":"{}","detailEntry":null}},"client":{{"userAgent":{{"rawUserAgent":"{}","os":"{}","browser":"{}"}},"zone":"null","device":"Computer","id":{},"ipAddress":"{}","geographicalContext":{geo}}},"device":null,"authenticationContext":{{"authenticationProvider":null,"credentialProvider":null,"credentialType":null,"issuer":null,"interface":null,"authenticationStep":0,"rootSessionId":"{}","externalSessionId":"{}"}},"displayMessage":"{}","eventType":"{}","outcome":{{"result":"{}","reason":{}}},"published":"{}","securityContext":{{"asNumber":{},"asOrg":"{}","isp":"{}","domain":null,"isProxy":false}},"severity":"{}","debugContext":{{"debugData":{{"requestId":"{request_id}","requestUri":"/idp/idx/identify","url":"/idp/idx/identify?"{}{security_data}}}}},"legacyEventType":{},"transaction":{{"type":"WEB","id":"{txn}","detail":{{}}}},"uuid":"{uuid}","version":"0","request":{{"ipChain":[{{"ip":"{}","geographicalContext":{geo},"version":"V4","source":null}}]}},"target":{target}}}"#,
         u.okta_id,
         u.email,
         u.name,

@@ -86,8 +86,9 @@ fn allocations_per_okta_record_stay_within_budget() {
     std::hint::black_box(assessor.finish());
 
     eprintln!("allocations per record: parse {parse:.2}, read into the assessor {assess:.2}");
-    // Measured 4.9 and 6.3 (15.9 and 17.3 when every event string was an owned `String`): the id,
-    // the user agent, the vendor event id, the targets list and a long event type or AS name.
-    assert!(parse <= 5.5, "parsing one Okta record allocated {parse:.2} times (budget 5.5)");
-    assert!(assess <= 7.0, "reading one Okta record into the assessor allocated {assess:.2} times (budget 7)");
+    // Measured 5.4 and 6.6 (15.9 and 17.3 when every event string was an owned `String`): the id,
+    // the user agent, the vendor event id, the targets list, a long event type or AS name, and on
+    // half of the records the decoded copy of `logOnlySecurityData` (JSON text, so escaped).
+    assert!(parse <= 6.0, "parsing one Okta record allocated {parse:.2} times (budget 6)");
+    assert!(assess <= 7.2, "reading one Okta record into the assessor allocated {assess:.2} times (budget 7.2)");
 }

@@ -139,8 +139,8 @@ fn check_readers(text: &str) -> Result<bool, TestCaseError> {
     Ok(scanned.is_some())
 }
 
-/// The cursor reads every record without escapes the same as `serde_json`, and does take them
-/// (it is the reader the fast path uses first).
+/// The cursor reads every record the same as `serde_json`, and takes every one without a `\u`
+/// escape (it is the reader the fast path uses first).
 #[test]
 fn the_cursor_reads_what_serde_json_reads() {
     let data = generated();
@@ -150,7 +150,7 @@ fn the_cursor_reads_what_serde_json_reads() {
     let mut took = 0;
     for (file, text) in okta_corpus() {
         let took_it = check_readers(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        if !text.contains('\\') && parse_str_using(&text, false, Reader::Serde).is_some() {
+        if !text.contains("\\u") && parse_str_using(&text, false, Reader::Serde).is_some() {
             assert!(took_it, "{file}: cursor declined {text}");
         }
         took += usize::from(took_it);

@@ -1,14 +1,17 @@
 //! A borrowing JSON cursor for the typed fast paths: reads values in place from the text, with
-//! no visitor, copy or allocation per value, and *declines* whatever it does not handle.
+//! no visitor, copy or allocation per value (strings are borrowed unless they have escapes), and
+//! *declines* whatever it does not handle.
 //!
-//! It handles the common case of log records (strings without escapes, plain numbers, shallow
-//! nesting) and validates everything it passes over as `serde_json` would, so a text it scans to
+//! It handles the common case of log records (strings, with the two-character escapes of JSON
+//! text embedded in a field, plain numbers, shallow nesting) and validates everything it passes over as `serde_json` would, so a text it scans to
 //! the end is one `serde_json` accepts, with the same values. Anything else, valid or not, is a
 //! [`Decline`]: a string with an escape, a number with an exponent or more than
 //! [`MAX_INTEGER_DIGITS`] digits ([`MAX_DECIMAL_DIGITS`] with a fraction), nesting deeper than
 //! [`MAX_DEPTH`], and every syntax error. The caller then hands the text to `serde_json`, which
 //! reads the rare cases and words the errors. Declining is always safe; accepting is the promise
 //! that the differential tests in `irp-core/tests/okta_fast_path.rs` check.
+
+use std::borrow::Cow;
 
 /// The cursor does not handle this text (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +158,8 @@ impl<'a> Cursor<'a> {
         Ok(true)
     }
 
-    /// A string without escapes, borrowed from the text.
+    /// A string without escapes, borrowed from the text (object keys; values use
+    /// [`string`](Self::string)).
     pub(crate) fn str(&mut self) -> Scanned<&'a str> {
         self.eat(b'"')?;
         let start = self.pos;
@@ -167,6 +171,63 @@ impl<'a> Cursor<'a> {
         self.pos = end + 1;
         // Both ends are next to an ASCII quote, so on character boundaries.
         self.text.get(start..end).ok_or(Decline)
+    }
+
+    /// A string: borrowed from the text when it has no escapes; with two-character escapes
+    /// (`\\"`, `\\n`, ...), decoded into a copy. A `\\u` escape declines (its surrogate rules are
+    /// `serde_json`'s to apply).
+    pub(crate) fn string(&mut self) -> Scanned<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let (bytes, text) = (self.bytes(), self.text);
+        let start = self.pos;
+        let mut end = string_end(bytes, start);
+        if bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            // Both ends are next to an ASCII quote, so on character boundaries.
+            return text.get(start..end).map(Cow::Borrowed).ok_or(Decline);
+        }
+        // Decoded in one pass into a buffer kept per thread, then copied once at its final size:
+        // JSON text embedded in a field (Okta's `logOnlySecurityData`) has dozens of escapes.
+        SCRATCH.with_borrow_mut(|decoded| {
+            decoded.clear();
+            let mut from = start;
+            loop {
+                // `from` follows a quote or an escape, `end` is at an ASCII byte: both boundaries.
+                decoded.push_str(text.get(from..end).ok_or(Decline)?);
+                match bytes.get(end) {
+                    Some(b'"') => {
+                        self.pos = end + 1;
+                        return Ok(Cow::Owned(decoded.as_str().to_owned()));
+                    }
+                    Some(b'\\') => {
+                        decoded.push(unescape(bytes.get(end + 1))?);
+                        from = end + 2;
+                        end = string_end(bytes, from);
+                    }
+                    _ => return Err(Decline),
+                }
+            }
+        })
+    }
+
+    /// Passes over a string, validating its escapes as [`string`](Self::string) reads them.
+    fn skip_string(&mut self) -> Scanned<()> {
+        self.eat(b'"')?;
+        let bytes = self.bytes();
+        let mut end = string_end(bytes, self.pos);
+        loop {
+            match bytes.get(end) {
+                Some(b'"') => {
+                    self.pos = end + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    unescape(bytes.get(end + 1))?;
+                    end = string_end(bytes, end + 2);
+                }
+                _ => return Err(Decline),
+            }
+        }
     }
 
     /// `true` or `false`.
@@ -232,7 +293,7 @@ impl<'a> Cursor<'a> {
     /// Passes over one value of any type, validating it.
     pub(crate) fn skip(&mut self) -> Scanned<()> {
         match self.peek() {
-            Some(b'"') => self.str().map(drop),
+            Some(b'"') => self.skip_string(),
             Some(b'{') => {
                 let mut members = self.object()?;
                 while self.key(&mut members)?.is_some() {
@@ -252,6 +313,27 @@ impl<'a> Cursor<'a> {
             _ => self.f64().map(drop),
         }
     }
+}
+
+thread_local! {
+    /// [`Cursor::string`]'s buffer for decoding escapes.
+    static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The character a two-character escape stands for (the byte after the backslash); `\u`
+/// escapes and invalid ones decline.
+fn unescape(byte: Option<&u8>) -> Scanned<char> {
+    Ok(match byte {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        _ => return Err(Decline),
+    })
 }
 
 /// Index of the first byte at or after `from` that ends a plain string: a quote, a backslash or
@@ -309,6 +391,7 @@ mod tests {
     fn accepts_plain_json_and_declines_the_rest() {
         for ok in [
             r#"{"a":[1,-2.5,0,-0,true,false,null,{"b":"c"}],"d":{},"e":[]}"#,
+            r#"{"a":"{\"b\":\"c\\d\/e\n\t\r\b\f\"}"}"#,
             " \t\r\n{ \"a\" : [ 1 , 2 ] } \n",
             r#""Köln""#,
             "-12345678901234567",
@@ -334,7 +417,10 @@ mod tests {
             "-0.1234567890123456",
             "tru",
             "nul",
-            r#""a\"b""#,
+            r#""a\u0041b""#,
+            r#""a\xb""#,
+            r#""ab\""#,
+            r#"{"a\"b":1}"#,
             "\"a\u{1}\"",
             "\"abc",
             "{\"a\":1} x",
@@ -348,6 +434,21 @@ mod tests {
         assert_eq!(skim(&deep), Err(Decline));
         let fine = format!("{}{}", "[".repeat(MAX_DEPTH as usize), "]".repeat(MAX_DEPTH as usize));
         assert_eq!(skim(&fine), Ok(()));
+    }
+
+    #[test]
+    fn strings_read_as_serde_json_reads_them() {
+        for text in
+            [r#""plain""#, r#""K\u00f6ln""#, r#""{\"risk\":{\"level\":\"LOW\"}}""#, r#""a\\b\/c\n\t\r\b\f""#, r#""\"""#]
+        {
+            let ours = Cursor::new(text).string();
+            let theirs: String = serde_json::from_str(text).unwrap();
+            match ours {
+                Ok(ours) => assert_eq!(ours, theirs, "{text}"),
+                Err(Decline) => assert!(text.contains("\\u"), "declined {text}"),
+            }
+        }
+        assert!(matches!(Cursor::new(r#""plain""#).string(), Ok(Cow::Borrowed("plain"))));
     }
 
     #[test]

@@ -572,23 +572,18 @@ fn risk(f: &Fields<'_>) -> Option<RiskLevel> {
 /// Reads the level out of Okta's text forms: `HIGH`, `{level=HIGH, reasons=...}`,
 /// `{"risk":{"level":"LOW"}}`.
 fn risk_from_text(s: &str) -> Option<RiskLevel> {
-    let lower = s.to_ascii_lowercase();
-    let rest = match lower.find("level") {
-        Some(i) => &lower[i + "level".len()..],
-        None => lower.as_str(),
+    // The first word after "level" (any case), or the first word; compared without copies, as
+    // `logOnlySecurityData` comes with every sign-in.
+    let rest = match s.as_bytes().windows(5).position(|w| w.eq_ignore_ascii_case(b"level")) {
+        // `level` is ASCII, so `i + 5` is a character boundary.
+        Some(i) => &s[i + 5..],
+        None => s,
     };
-    let word: String = rest
-        .trim_start_matches(|c: char| !c.is_ascii_alphabetic())
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    match word.as_str() {
-        "none" => Some(RiskLevel::None),
-        "low" => Some(RiskLevel::Low),
-        "medium" => Some(RiskLevel::Medium),
-        "high" => Some(RiskLevel::High),
-        _ => None,
-    }
+    let rest = rest.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    let word = &rest[..rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len())];
+    [("none", RiskLevel::None), ("low", RiskLevel::Low), ("medium", RiskLevel::Medium), ("high", RiskLevel::High)]
+        .into_iter()
+        .find_map(|(name, level)| word.eq_ignore_ascii_case(name).then_some(level))
 }
 
 #[cfg(test)]
@@ -603,6 +598,9 @@ mod tests {
         assert_eq!(risk_from_text(r#"{"risk":{"level":"LOW"},"behaviors":{}}"#), Some(RiskLevel::Low));
         assert_eq!(risk_from_text("MEDIUM"), Some(RiskLevel::Medium));
         assert_eq!(risk_from_text("{}"), None);
+        assert_eq!(risk_from_text("risk LEVEL = hIgH, reasons=x"), Some(RiskLevel::High));
+        assert_eq!(risk_from_text("Köln level: none"), Some(RiskLevel::None));
+        assert_eq!(risk_from_text("level=lowest"), None);
     }
 
     #[test]

@@ -360,7 +360,7 @@ impl<'a, T: Scan<'a>> Scan<'a> for Option<T> {
 
 impl<'a> Scan<'a> for Str<'a> {
     fn scan(c: &mut Cursor<'a>) -> Scanned<Self> {
-        c.str().map(|s| Str(Cow::Borrowed(s)))
+        c.string().map(Str)
     }
 }
 
