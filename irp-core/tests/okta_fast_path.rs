@@ -2,8 +2,6 @@
 //! repository has, a generated data set, and mutated records must give the same result, or the
 //! fast path must decline (and the `Value` path then decides).
 
-use std::path::{Path, PathBuf};
-
 use irp_core::evidence::parse::okta_fast::{parse_str_using, Reader};
 use irp_core::evidence::parse::{parse_record, parse_text, sniff, unwrap_provenance, ParseResult};
 use irp_core::evidence::{EventId, EvidenceError, Format, RecordReader};
@@ -14,60 +12,13 @@ use serde_json::{json, Value};
 #[path = "../examples/gen_okta.rs"]
 mod gen_okta;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod corpus;
+use corpus::{files_under, repo};
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files_under(&path, out);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "jsonl" | "ndjson")) {
-            out.push(path);
-        }
-    }
-}
-
-/// The JSON texts of a file's records: its lines when it is NDJSON, else the compact rendering of
-/// each element of the array / page / object it holds.
-fn record_texts(bytes: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    if let Ok(whole) = serde_json::from_str::<Value>(&text) {
-        let items = match whole {
-            Value::Array(items) => items,
-            Value::Object(ref m) => match ["value", "events", "items", "records"].iter().find_map(|k| m.get(*k)) {
-                Some(Value::Array(items)) if sniff(&whole).is_none() => items.clone(),
-                _ => vec![whole],
-            },
-            other => vec![other],
-        };
-        return items.iter().map(Value::to_string).collect();
-    }
-    text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
-}
-
-/// The Okta records of the repository: `(file, text)` for every record sniffed as Okta.
+/// The Okta records of the repository: `(file, text)` for every record sniffed as Okta (as
+/// written, and re-rendered).
 fn okta_corpus() -> Vec<(String, String)> {
-    let root = repo();
-    let mut files = Vec::new();
-    files_under(&root.join("testdata/samples"), &mut files);
-    files_under(&root.join("tests/scenarios"), &mut files);
-    files.push(root.join("scenarios/demo/okta.ndjson"));
-    let mut out = Vec::new();
-    for file in files {
-        let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        for text in record_texts(&bytes) {
-            let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
-            if sniff(&value) == Some(Format::Okta) {
-                // The line as written, and the same record re-rendered (sorted keys).
-                out.push((file.display().to_string(), value.to_string()));
-                out.push((file.display().to_string(), text));
-            }
-        }
-    }
-    out
+    corpus::records().into_iter().filter(|(_, _, v)| sniff(v) == Some(Format::Okta)).map(|(f, t, _)| (f, t)).collect()
 }
 
 fn generated() -> String {

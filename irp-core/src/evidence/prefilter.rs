@@ -7,8 +7,11 @@
 //! the login before its first `@`, in some letter case, unless a string spells it with escapes
 //! (`\u0041lice`) or with non-ASCII characters that lower-case to ASCII (the Kelvin sign `K`
 //! becomes `k`). The filter therefore keeps every record that contains that part
-//! case-insensitively, and every record with a backslash or a non-ASCII byte; it only skips
-//! plain-ASCII, escape-free records without it. False positives are harmless: they are parsed.
+//! case-insensitively, and every record with a `\u` escape or a non-ASCII byte; it only skips
+//! plain-ASCII records without it. The two-character escapes (`\"`, `\\`, `\/`, `\n`, ...) only
+//! stand for those characters, so they can hide the login only when it contains one of them:
+//! then any backslash keeps the record. (Okta writes `logOnlySecurityData` as JSON text, so most
+//! sign-ins have escapes.) False positives are harmless: they are parsed.
 
 use memchr::memmem;
 
@@ -19,6 +22,8 @@ use super::UserId;
 pub struct UserFilter {
     /// The lower-case part of the login before its first `@`; `None` keeps every record.
     needle: Option<Vec<u8>>,
+    /// The needle has a character a two-character escape stands for.
+    escapable: bool,
     /// Scratch space for the lower-cased record.
     lowered: Vec<u8>,
 }
@@ -29,13 +34,15 @@ impl UserFilter {
         let local = user.as_str().split('@').next().unwrap_or_default();
         // An empty or non-ASCII needle cannot be searched for byte-wise: keep everything.
         let needle = (!local.is_empty() && local.is_ascii()).then(|| local.as_bytes().to_ascii_lowercase());
-        UserFilter { needle, lowered: Vec::new() }
+        let escapable = local.bytes().any(|b| matches!(b, b'"' | b'\\' | b'/') || b < 0x20);
+        UserFilter { needle, escapable, lowered: Vec::new() }
     }
 
     /// False only when `record` (the raw bytes of one JSON record) cannot concern the user.
     pub fn may_mention(&mut self, record: &[u8]) -> bool {
         let Some(needle) = &self.needle else { return true };
-        if memchr::memchr(b'\\', record).is_some() || !record.is_ascii() {
+        let escaped = |what: &[u8]| memmem::find(record, what).is_some();
+        if !record.is_ascii() || escaped(b"\\u") || (self.escapable && escaped(b"\\")) {
             return true;
         }
         self.lowered.clear();
@@ -97,9 +104,17 @@ mod tests {
         assert!(!filter("alice@example.com").may_mention(bob.as_bytes()));
         assert!(filter("bob@example.com").may_mention(bob.as_bytes()));
         assert!(filter("carol@example.com").may_mention(bob.as_bytes()), "a target mention is kept");
-        // An escape anywhere keeps the record (it could spell the user).
+        // A `\u` escape anywhere keeps the record (it could spell the user).
         let escaped = bob.replace("SUCCESS", r"SUCC\u0045SS");
         assert!(filter("alice@example.com").may_mention(escaped.as_bytes()));
+        // Two-character escapes cannot spell `alice` (JSON text in a field, as Okta logs it)...
+        let embedded = bob.replace(r#""SUCCESS""#, r#""SUCCESS","x":"{\"risk\":\"LOW\"}\n""#);
+        assert_eq!(parsed_user(&embedded).as_deref(), Some("bob@example.com"));
+        assert!(!filter("alice@example.com").may_mention(embedded.as_bytes()));
+        // ...but can spell a login with a slash or a quote in it.
+        let slashed = okta(r"a\/b@example.com", "carol@example.com", "user.session.start");
+        assert_eq!(parsed_user(&slashed).as_deref(), Some("a/b@example.com"));
+        assert!(filter("a/b@example.com").may_mention(slashed.as_bytes()));
         let accented = bob.replace("SUCCESS", "SUCCÈS");
         assert!(filter("alice@example.com").may_mention(accented.as_bytes()));
         // A login without an ASCII local part cannot be searched for: nothing is skipped.
