@@ -2,14 +2,15 @@
 //! no visitor, copy or allocation per value (strings are borrowed unless they have escapes), and
 //! *declines* whatever it does not handle.
 //!
-//! It handles the common case of log records (strings, with the two-character escapes of JSON
-//! text embedded in a field, plain numbers, shallow nesting) and validates everything it passes over as `serde_json` would, so a text it scans to
-//! the end is one `serde_json` accepts, with the same values. Anything else, valid or not, is a
-//! [`Decline`]: a string with an escape, a number with an exponent or more than
-//! [`MAX_INTEGER_DIGITS`] digits ([`MAX_DECIMAL_DIGITS`] with a fraction), nesting deeper than
-//! [`MAX_DEPTH`], and every syntax error. The caller then hands the text to `serde_json`, which
-//! reads the rare cases and words the errors. Declining is always safe; accepting is the promise
-//! that the differential tests in `irp-core/tests/okta_fast_path.rs` check.
+//! It handles the common case of log records (strings, including the two-character escapes of
+//! JSON text embedded in a field; plain numbers; shallow nesting) and validates everything it
+//! passes over as `serde_json` would, so a text it scans to the end is one `serde_json` accepts,
+//! with the same values. Anything else, valid or not, is a [`Decline`]: a `\u` escape, an escape
+//! in an object key, a number with an exponent or more than [`MAX_INTEGER_DIGITS`] digits
+//! ([`MAX_DECIMAL_DIGITS`] with a fraction), nesting deeper than [`MAX_DEPTH`], and every syntax
+//! error. The caller then hands the text to `serde_json`, which reads the rare cases and words
+//! the errors. Declining is always safe; accepting is the promise that the differential tests in
+//! `irp-core/tests/okta_fast_path.rs` check.
 
 use std::borrow::Cow;
 

@@ -9,8 +9,8 @@
 //!
 //! The records are declared once (`record!`) and read two ways: by the JSON cursor of
 //! `json_scan` first, which reads them in place about twice as fast as `serde` visitors do and
-//! declines strings with escapes and unusual numbers, and by `serde_json` for the records the
-//! cursor declines.
+//! declines `\u` escapes and unusual numbers, and by `serde_json` for the records the cursor
+//! declines.
 //!
 //! The fast path only *accepts* records the `Value` path reads the same way, and declines
 //! (`None`) everything else, which then takes the `Value` path and gets its events and errors:
@@ -52,8 +52,8 @@ pub(crate) fn parse_str_for(text: &str, sniffing: bool, only: Option<&UserId>) -
 }
 
 /// Which reader turns the text into the typed record. Both give the same records; the JSON
-/// cursor is about twice as fast and declines more (escapes, exponents), and the fast path uses
-/// it first. Exposed for the differential tests and benches.
+/// cursor is about twice as fast and declines more (`\u` escapes, exponents), and the fast path
+/// uses it first. Exposed for the differential tests and benches.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
