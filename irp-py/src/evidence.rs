@@ -156,7 +156,8 @@ pub fn write_ndjson_parts<'py>(
     part_bytes: usize,
     mut send: impl FnMut(Vec<u8>) -> bool,
 ) -> PyIrpResult<()> {
-    let capacity = part_bytes.min(PART_BYTES) + PART_BYTES / 4;
+    // Room for a part and the record that ends it; writing everything as one part grows instead.
+    let capacity = if part_bytes == usize::MAX { 0 } else { part_bytes + part_bytes / 4 };
     let mut part = Vec::with_capacity(capacity);
     let mut path = String::new();
     for (i, record) in records.into_iter().enumerate() {
