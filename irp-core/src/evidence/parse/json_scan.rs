@@ -175,7 +175,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string: borrowed from the text when it has no escapes; with two-character escapes
-    /// (`\\"`, `\\n`, ...), decoded into a copy. A `\\u` escape declines (its surrogate rules are
+    /// (`\"`, `\n`, ...), decoded into a copy. A `\u` escape declines (its surrogate rules are
     /// `serde_json`'s to apply).
     pub(crate) fn string(&mut self) -> Scanned<Cow<'a, str>> {
         self.eat(b'"')?;
