@@ -120,7 +120,7 @@ fn scalar_to_json(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyIrpResult<Option
     }
     // datetime before date: datetime is a subclass of date.
     if obj.is_instance_of::<PyDateTime>() {
-        let time = aware_datetime(obj, &path.to_string())?;
+        let time = aware_datetime(obj, path)?;
         return Ok(Some(Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true))));
     }
     if obj.is_instance_of::<PyDate>() {
@@ -227,7 +227,7 @@ pub fn extract_time(obj: &Bound<'_, PyAny>, name: &str) -> PyIrpResult<DateTime<
             .map_err(|e| PyIrpErr::Value(format!("{name}: `{text}` is not an RFC 3339 time: {e}")));
     }
     if obj.is_instance_of::<PyDateTime>() {
-        return aware_datetime(obj, name);
+        return aware_datetime(obj, &name);
     }
     Err(PyIrpErr::Type(format!(
         "{name}: expected a timezone-aware datetime or an RFC 3339 string, found `{}`",
@@ -235,7 +235,7 @@ pub fn extract_time(obj: &Bound<'_, PyAny>, name: &str) -> PyIrpResult<DateTime<
     )))
 }
 
-fn aware_datetime(obj: &Bound<'_, PyAny>, name: &str) -> PyIrpResult<DateTime<Utc>> {
+fn aware_datetime(obj: &Bound<'_, PyAny>, name: &dyn fmt::Display) -> PyIrpResult<DateTime<Utc>> {
     // `utcoffset()` is None both for a missing tzinfo and for a tzinfo that declines to answer:
     // either way the datetime is naive.
     if obj.call_method0("utcoffset")?.is_none() {

@@ -41,8 +41,8 @@ impl UserFilter {
     /// False only when `record` (the raw bytes of one JSON record) cannot concern the user.
     pub fn may_mention(&mut self, record: &[u8]) -> bool {
         let Some(needle) = &self.needle else { return true };
-        let escaped = |what: &[u8]| memmem::find(record, what).is_some();
-        if !record.is_ascii() || escaped(b"\\u") || (self.escapable && escaped(b"\\")) {
+        let unicode_escape = memmem::find(record, b"\\u").is_some();
+        if !record.is_ascii() || unicode_escape || (self.escapable && memchr::memchr(b'\\', record).is_some()) {
             return true;
         }
         self.lowered.clear();
